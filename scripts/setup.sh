@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs everything duologue's tests and tools need beyond Rust itself, on Debian/Ubuntu.
+# Idempotent: skips what is already there. Run as root (or with sudo available).
+#   OS packages : ffmpeg (preview video), espeak-ng + libespeak-ng-dev + sox (speech for simulated
+#                 data and audio tests)
+#   Python      : numpy, scipy (reference checks in tests), onnxruntime (Silero VAD parity)
+#   npm         : gltf-validator (Khronos glTF validator, run by the export tests) in tools/gltf
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+apt_pkgs=(ffmpeg espeak-ng libespeak-ng-dev sox nodejs npm)
+missing=()
+for p in "${apt_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# nodejs/npm may come from elsewhere (e.g. nodesource); accept any working node + npm.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  missing=("${missing[@]/nodejs/}"); missing=("${missing[@]/npm/}")
+fi
+missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing OS packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+py_pkgs=(numpy scipy onnxruntime)
+py_missing=()
+for p in "${py_pkgs[@]}"; do
+  python3 -c "import $p" 2>/dev/null || py_missing+=("$p")
+done
+if [ ${#py_missing[@]} -gt 0 ]; then
+  echo "setup: installing Python packages: ${py_missing[*]}"
+  python3 -m pip install -q --disable-pip-version-check "${py_missing[@]}"
+fi
+
+if [ -f tools/gltf/package.json ] && [ ! -d tools/gltf/node_modules/gltf-validator ]; then
+  echo "setup: installing the glTF validator (npm)"
+  if [ -f tools/gltf/package-lock.json ]; then
+    npm ci --silent --prefix tools/gltf
+  else
+    npm install --silent --prefix tools/gltf
+  fi
+fi
+echo "setup: done"
