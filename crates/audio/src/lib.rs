@@ -1,2 +1,34 @@
-//! (being written)
+//! duologue's audio front-end (DESIGN.md §1, §5; paper §3.3 "Audio Speaker Masking", §3.6.1,
+//! appendix 3.1).
+//!
+//! - [`decode`]: any file (wav/flac/mp3/ogg/m4a/...) -> 16 kHz mono or two tracks, streaming.
+//! - [`features`]: the [`FeatureExtractor`] trait, audio -> `[frames at 25 fps, D]`;
+//!   [`mel::LogMel`] is the embedded default, [`wav2vec2::Wav2Vec2`] the paper's (HF weights).
+//! - [`vad`]: WebRTC voice activity at 25 fps; [`silero`]: Silero VAD in burn.
+//! - [`diarize`]: two people from one mono mix (embeddings + 2-way clustering); [`ge2e`]: the
+//!   GE2E speaker encoder (Resemblyzer weights) in burn.
+//! - [`mask`]: soft masks in [0, 1] and their summary; [`pipeline`] ties it all together.
 #![deny(missing_docs)]
+
+pub mod decode;
+pub mod diarize;
+mod error;
+pub mod features;
+pub mod ge2e;
+pub mod mask;
+pub mod mel;
+pub mod pipeline;
+pub mod silero;
+pub mod vad;
+pub mod wav2vec2;
+pub mod weights;
+
+pub use decode::{decode_file, decode_pair, AudioStream, ChannelMode, Decoded, SourceInfo, Warning};
+pub use error::{AudioError, Result};
+pub use features::{FeatureExtractor, Features};
+pub use mask::{SmoothConfig, Summary};
+pub use mel::{LogMel, LogMelConfig};
+pub use pipeline::{
+    masks_from_audio, masks_from_audio_with, speaker_masks, speaker_masks_with, MaskOptions, Masks, Source,
+    VadKind,
+};

@@ -1,2 +1,85 @@
-//! (being written)
+//! Exports of a two-person result (DESIGN §6: "exports alongside: glTF binary with both heads
+//! animated, ARKit curves as CSV/JSON"), so the generated performance can be used in 3D tools
+//! and game engines.
+//!
+//! - [`glb`]: one .glb with both heads as skinned, morph-targeted meshes and one animation.
+//! - [`arkit`]: per-person ARKit blendshape curves and head/eye rotations, as a Live Link Face
+//!   CSV or a self-describing JSON.
 #![deny(missing_docs)]
+
+pub mod arkit;
+pub mod glb;
+
+pub use arkit::{
+    arkit_curves, read_arkit_json, read_live_link_csv, write_arkit_json, write_live_link_csv, ArkitCurves,
+    ArkitJson,
+};
+pub use glb::{glb_bytes, write_glb, GlbSummary};
+
+use duologue_params::{Person, N_ID};
+use std::path::{Path, PathBuf};
+
+/// Errors exporting a result.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// A file could not be written or read.
+    // Not named `source`: the message already carries it, and anyhow's `{:#}` would print it twice.
+    #[error("{path}: {err}")]
+    Io {
+        /// File concerned.
+        path: PathBuf,
+        /// Underlying error.
+        err: std::io::Error,
+    },
+    /// The people given cannot be exported (no people, frame counts differ, bad values).
+    #[error("{0}")]
+    Input(String),
+    /// A file read back is malformed.
+    #[error("{path}:{line}: {reason}")]
+    Parse {
+        /// File concerned.
+        path: PathBuf,
+        /// 1-based line (0 when unknown).
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Check that `people` can be exported together; returns their common frame count.
+pub(crate) fn check_people(people: &[(&str, &Person)]) -> Result<usize, ExportError> {
+    let (_, first) = people.first().ok_or_else(|| ExportError::Input("no people to export".into()))?;
+    let frames = first.x.frames();
+    for (name, p) in people {
+        if p.x.frames() != frames || frames == 0 {
+            return Err(ExportError::Input(format!(
+                "person {name} has {} frames, expected {frames} (>= 1)",
+                p.x.frames()
+            )));
+        }
+        if p.beta.len() != N_ID {
+            return Err(ExportError::Input(format!(
+                "person {name}: beta has {} values, expected {N_ID}",
+                p.beta.len()
+            )));
+        }
+        if let Some(i) = p.x.as_slice().iter().chain(&p.beta).chain(&p.t0).position(|v| !v.is_finite()) {
+            return Err(ExportError::Input(format!("person {name}: non-finite parameter at flat index {i}")));
+        }
+    }
+    Ok(frames)
+}
+
+/// Write `bytes` to `path` through a temporary file and a rename, so a reader never sees a
+/// half-written export.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
+    let io = |err| ExportError::Io { path: path.to_path_buf(), err };
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".partial");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io(e)
+    })
+}

@@ -81,7 +81,7 @@ impl Joint {
 #[derive(Debug, thiserror::Error)]
 pub enum ParamsError {
     /// The file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{}", path.display())]
     Io {
         /// File concerned.
         path: PathBuf,
