@@ -3,7 +3,8 @@
 # Idempotent: skips what is already there. Run as root (or with sudo available).
 #   OS packages : ffmpeg (preview video), espeak-ng + libespeak-ng-dev + sox (speech for simulated
 #                 data and audio tests)
-#   Python      : numpy, scipy (reference checks in tests), onnxruntime (Silero VAD parity)
+#   Python      : numpy, scipy (reference checks in tests), onnxruntime + silero-vad (no deps;
+#                 Silero VAD parity)
 #   npm         : gltf-validator (Khronos glTF validator, run by the export tests) in tools/gltf
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,5 +45,10 @@ if [ -f tools/gltf/package.json ] && [ ! -d tools/gltf/node_modules/gltf-validat
   else
     npm install --silent --prefix tools/gltf
   fi
+fi
+# Silero VAD's package: only its ONNX model and weights are used (parity test), so no torch.
+if ! python3 -c "import importlib.util as u; assert u.find_spec('silero_vad')" 2>/dev/null; then
+  echo "setup: installing silero-vad (no dependencies)"
+  python3 -m pip install -q --disable-pip-version-check --no-deps silero-vad
 fi
 echo "setup: done"

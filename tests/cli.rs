@@ -1,0 +1,153 @@
+//! The `duologue` binary end to end: real result files in, real exports out, and one-line errors
+//! (non-zero exit, no panic) for every kind of bad input the issues list.
+
+use duologue_params::{Duo, Motion, Person, X_DIM};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn duologue(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_duologue")).args(args).output().expect("run duologue")
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("duologue-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A short conversation-like result: A talks (jaw moving), B nods, they face each other.
+fn result(frames: usize) -> Duo {
+    let mut a = Person::neutral(frames, [0.0, 0.0, -0.5]);
+    let mut b = Person::neutral(frames, [0.0, 0.0, 0.5]);
+    let mut xa = vec![0.0f32; frames * X_DIM];
+    let mut xb = vec![0.0f32; frames * X_DIM];
+    for k in 0..frames {
+        let t = k as f32 / 25.0;
+        xa[k * X_DIM] = (t * 9.0).sin().max(0.0) * 0.8; // jaw_open
+        xa[k * X_DIM + 64] = std::f32::consts::PI; // neck yaw: A turns to face +Z
+        xb[k * X_DIM + 66] = (t * 12.0).sin() * 0.1; // head pitch: nodding
+    }
+    a.x = Motion::from_vec(xa).unwrap();
+    b.x = Motion::from_vec(xb).unwrap();
+    a.mask = vec![1.0; frames];
+    Duo { a, b, fps: 25.0 }
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn assert_clean_failure(out: &Output, needles: &[&str]) {
+    let err = stderr(out);
+    assert!(!out.status.success(), "expected failure, got success: {err}");
+    assert!(!err.contains("panicked"), "panic: {err}");
+    let error_lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error")).collect();
+    assert_eq!(error_lines.len(), 1, "one error line expected: {err}");
+    for n in needles {
+        assert!(err.contains(n), "'{n}' not in: {err}");
+    }
+}
+
+#[test]
+fn export_writes_every_format_and_they_read_back() {
+    let dir = tempdir("export");
+    let npz = dir.join("talk.npz");
+    result(30).write(&npz).unwrap();
+    let out = dir.join("out");
+    let run = duologue(&[
+        "export",
+        npz.to_str().unwrap(),
+        "--format",
+        "glb,arkit-csv,arkit-json,png",
+        "--width",
+        "320",
+        "--height",
+        "240",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let files: Vec<String> =
+        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+    let has = |suffix: &str| files.iter().any(|f| f.ends_with(suffix));
+    assert!(has(".glb") && has(".csv") && has(".json") && has(".png"), "{files:?}");
+    // The glb is a real glTF binary with both heads.
+    let glb = files.iter().find(|f| f.ends_with(".glb")).unwrap();
+    let bytes = std::fs::read(out.join(glb)).unwrap();
+    assert_eq!(&bytes[0..4], b"glTF");
+    let json_len = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+    let json: serde_json::Value = serde_json::from_slice(&bytes[20..20 + json_len]).unwrap();
+    assert_eq!(json["skins"].as_array().unwrap().len(), 2);
+    // Each CSV holds one row per frame.
+    for csv in files.iter().filter(|f| f.ends_with(".csv")) {
+        let text = std::fs::read_to_string(out.join(csv)).unwrap();
+        assert_eq!(text.lines().count(), 1 + 30, "{csv}");
+    }
+}
+
+#[test]
+fn info_reports_frames_and_layout() {
+    let dir = tempdir("info");
+    let npz = dir.join("r.npz");
+    result(50).write(&npz).unwrap();
+    let run = duologue(&["info", npz.to_str().unwrap(), "--json"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let v: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(v["frames"], 50);
+    assert_eq!(v["seconds"], 2.0);
+    assert_eq!(v["t0_B"][2], 0.5);
+    assert_eq!(v["speaking_seconds_A"], 2.0);
+}
+
+#[test]
+fn bad_results_fail_with_one_line_naming_file_and_array() {
+    let dir = tempdir("bad");
+    let good = dir.join("good.npz");
+    result(10).write(&good).unwrap();
+    let out = dir.join("out");
+    let export = |p: &Path, fmt: &str| {
+        duologue(&["export", p.to_str().unwrap(), "--format", fmt, "--out", out.to_str().unwrap()])
+    };
+
+    // Wrong shape: x_B with 77 columns.
+    let mut npz = duologue_params::read_npz(&good).unwrap();
+    npz.insert("x_B".into(), duologue_params::npy::Array::new(vec![10, 77], vec![0.0; 770]));
+    let wrong = dir.join("wrong.npz");
+    duologue_params::write_npz(&wrong, &npz).unwrap();
+    assert_clean_failure(&export(&wrong, "glb"), &["wrong.npz", "x_B", "[10, 78]"]);
+
+    // NaN inside x_A.
+    let mut npz = duologue_params::read_npz(&good).unwrap();
+    npz.get_mut("x_A").unwrap().data[100] = f32::NAN;
+    let nan = dir.join("nan.npz");
+    duologue_params::write_npz(&nan, &npz).unwrap();
+    assert_clean_failure(&export(&nan, "arkit-csv"), &["nan.npz", "x_A", "non-finite"]);
+
+    // Empty and truncated files, a missing file.
+    let empty = dir.join("empty.npz");
+    std::fs::write(&empty, b"").unwrap();
+    assert_clean_failure(&export(&empty, "glb"), &["empty.npz"]);
+    let bytes = std::fs::read(&good).unwrap();
+    let cut = dir.join("cut.npz");
+    std::fs::write(&cut, &bytes[..bytes.len() / 3]).unwrap();
+    assert_clean_failure(&export(&cut, "glb"), &["cut.npz"]);
+    assert_clean_failure(&export(&dir.join("absent.npz"), "glb"), &["absent.npz"]);
+
+    // An unknown format is refused by the argument parser, naming the value.
+    let run = export(&good, "fbx");
+    assert!(!run.status.success());
+    assert!(stderr(&run).contains("fbx") && !stderr(&run).contains("panicked"));
+    assert!(!out.join("good.glb").exists());
+}
+
+#[test]
+fn face_lists_the_63_components_lip_group_first() {
+    let run = duologue(&["face", "--list"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(text.contains("jaw_open") && text.contains("blink_left") && text.contains("smile_right"));
+    let jaw = text.find("jaw_open").unwrap();
+    let smile = text.find("smile_left").unwrap();
+    assert!(jaw < smile, "lip/jaw group must come first");
+}
