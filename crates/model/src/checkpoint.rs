@@ -1,0 +1,244 @@
+//! Checkpoints (DESIGN.md §6): one safetensors file holding the weights (`model.*`), the EMA
+//! weights (`ema.*`), the optimiser state (`optimizer`, burn's burnpack bytes as U8), and in
+//! its metadata the full TOML config, step, stage and RNG state. Written atomically (a
+//! temporary file, then a rename). Parameter ids are kept too: burn's optimiser state is keyed by them, so a resumed
+//! run must give the loaded parameters their old ids.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
+use burn::prelude::*;
+use safetensors::{tensor::TensorView, Dtype, SafeTensors};
+
+use crate::config::Config;
+use crate::losses::Stage;
+use crate::ModelError;
+
+/// Format tag stored in the metadata.
+pub const FORMAT: &str = "duologue-model/1";
+
+/// Everything besides tensors that a checkpoint records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckpointMeta {
+    /// The configuration the weights belong to.
+    pub config: Config,
+    /// Optimiser steps done.
+    pub step: usize,
+    /// Training stage.
+    pub stage: Stage,
+    /// Training RNG state after `step` steps.
+    pub rng: [u64; 4],
+}
+
+/// Collects `(path, id, data)` of every float parameter.
+struct Collect {
+    path: Vec<String>,
+    out: Vec<(String, ParamId, TensorData)>,
+}
+
+impl ModuleVisitor for Collect {
+    fn enter_module(&mut self, name: &str, _: &str) {
+        self.path.push(name.to_string());
+    }
+    fn exit_module(&mut self, _: &str, _: &str) {
+        self.path.pop();
+    }
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        self.out.push((self.path.join("."), param.id, param.val().into_data()));
+    }
+}
+
+/// Replaces parameters by path from a table.
+struct Load<'a> {
+    path: Vec<String>,
+    table: &'a HashMap<String, (Vec<usize>, Vec<f32>)>,
+    ids: Option<&'a HashMap<String, u64>>,
+    errors: Vec<String>,
+    loaded: usize,
+}
+
+impl ModuleMapper for Load<'_> {
+    fn enter_module(&mut self, name: &str, _: &str) {
+        self.path.push(name.to_string());
+    }
+    fn exit_module(&mut self, _: &str, _: &str) {
+        self.path.pop();
+    }
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let name = self.path.join(".");
+        let Some((shape, values)) = self.table.get(&name) else {
+            self.errors.push(format!("missing tensor {name}"));
+            return param;
+        };
+        let want = param.lazy_shape().dims::<D>().to_vec();
+        if *shape != want {
+            self.errors.push(format!("{name}: shape {shape:?}, model has {want:?}"));
+            return param;
+        }
+        let device = param.lazy_device();
+        let id = self.ids.and_then(|m| m.get(&name)).map_or(param.id, |&v| ParamId::from(v));
+        self.loaded += 1;
+        let t = Tensor::<D>::from_data(TensorData::new(values.clone(), shape.clone()), &device);
+        param.transform_for_load(t, id)
+    }
+}
+
+/// Float parameters of a module as `(path, id, data)`, in visiting order.
+pub fn parameters<M: Module>(module: &M) -> Vec<(String, ParamId, TensorData)> {
+    let mut c = Collect { path: Vec::new(), out: Vec::new() };
+    module.visit(&mut c);
+    c.out
+}
+
+fn f32_bytes(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ModelError> {
+    let io = |source| ModelError::Io { path: path.to_path_buf(), source };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes).map_err(|source| ModelError::Io { path: tmp.clone(), source })?;
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+/// Saves a checkpoint. `ema` and `optimizer` (burnpack bytes) are optional.
+pub fn save<M: Module>(
+    path: &Path,
+    model: &M,
+    ema: Option<&M>,
+    optimizer: Option<&[u8]>,
+    meta: &CheckpointMeta,
+) -> Result<(), ModelError> {
+    let bad = |reason: String| ModelError::Checkpoint { path: path.to_path_buf(), reason };
+    let mut owned: Vec<(String, Vec<usize>, Vec<u8>, Dtype)> = Vec::new();
+    let mut ids: HashMap<String, u64> = HashMap::new();
+    for (prefix, m) in [("model", Some(model)), ("ema", ema)] {
+        let Some(m) = m else { continue };
+        for (name, id, data) in parameters(m) {
+            let v = data.try_to_vec::<f32>().map_err(|e| bad(format!("{name}: {e:?}")))?;
+            if prefix == "model" {
+                ids.insert(name.clone(), id.val());
+            }
+            owned.push((format!("{prefix}.{name}"), data.shape().to_vec(), f32_bytes(&v), Dtype::F32));
+        }
+    }
+    if let Some(o) = optimizer {
+        owned.push(("optimizer".into(), vec![o.len()], o.to_vec(), Dtype::U8));
+    }
+    let views = owned
+        .iter()
+        .map(|(n, s, b, d)| TensorView::new(*d, s.clone(), b).map(|v| (n.clone(), v)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(e.to_string()))?;
+    let mut md = HashMap::new();
+    md.insert("format".to_string(), FORMAT.to_string());
+    md.insert("config".to_string(), meta.config.to_toml()?);
+    md.insert("step".to_string(), meta.step.to_string());
+    md.insert("stage".to_string(), serde_json::to_string(&meta.stage).map_err(|e| bad(e.to_string()))?);
+    md.insert("rng".to_string(), serde_json::to_string(&meta.rng).map_err(|e| bad(e.to_string()))?);
+    md.insert("param_ids".to_string(), serde_json::to_string(&ids).map_err(|e| bad(e.to_string()))?);
+    let bytes = safetensors::serialize(views, Some(md)).map_err(|e| bad(e.to_string()))?;
+    write_atomic(path, &bytes)
+}
+
+/// A checkpoint read into memory.
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    /// Where it came from (for messages).
+    pub path: PathBuf,
+    /// Metadata.
+    pub meta: CheckpointMeta,
+    model: HashMap<String, (Vec<usize>, Vec<f32>)>,
+    ema: HashMap<String, (Vec<usize>, Vec<f32>)>,
+    ids: HashMap<String, u64>,
+    /// Optimiser state (burnpack bytes), if saved.
+    pub optimizer: Option<Vec<u8>>,
+}
+
+/// Which weights to load from a checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weights {
+    /// The raw training weights.
+    Model,
+    /// The EMA weights (falls back to the raw ones when the checkpoint has none).
+    Ema,
+}
+
+impl Checkpoint {
+    /// Reads and parses a checkpoint file.
+    pub fn read(path: &Path) -> Result<Self, ModelError> {
+        let bad = |reason: String| ModelError::Checkpoint { path: path.to_path_buf(), reason };
+        let bytes =
+            std::fs::read(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
+        let (_, header) = SafeTensors::read_metadata(&bytes).map_err(|e| bad(e.to_string()))?;
+        let md = header.metadata().clone().unwrap_or_default();
+        let get = |k: &str| md.get(k).ok_or_else(|| bad(format!("metadata has no '{k}'")));
+        if get("format")? != FORMAT {
+            return Err(bad(format!("format is not {FORMAT}")));
+        }
+        let config = Config::from_toml(get("config")?)?;
+        let step = get("step")?.parse().map_err(|_| bad("bad step".into()))?;
+        let stage = serde_json::from_str(get("stage")?).map_err(|e| bad(e.to_string()))?;
+        let rng = serde_json::from_str(get("rng")?).map_err(|e| bad(e.to_string()))?;
+        let ids = serde_json::from_str(get("param_ids")?).map_err(|e| bad(e.to_string()))?;
+        let st = SafeTensors::deserialize(&bytes).map_err(|e| bad(e.to_string()))?;
+        let (mut model, mut ema, mut optimizer) = (HashMap::new(), HashMap::new(), None);
+        for (name, view) in st.iter() {
+            if name == "optimizer" {
+                optimizer = Some(view.data().to_vec());
+                continue;
+            }
+            if view.dtype() != Dtype::F32 {
+                return Err(bad(format!("{name} is not F32")));
+            }
+            let v: Vec<f32> =
+                view.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+            let entry = (view.shape().to_vec(), v);
+            if let Some(n) = name.strip_prefix("model.") {
+                model.insert(n.to_string(), entry);
+            } else if let Some(n) = name.strip_prefix("ema.") {
+                ema.insert(n.to_string(), entry);
+            }
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            meta: CheckpointMeta { config, step, stage, rng },
+            model,
+            ema,
+            ids,
+            optimizer,
+        })
+    }
+
+    /// Loads weights into `module` (which must have this checkpoint's architecture).
+    /// `keep_ids` gives the parameters their saved ids (needed to resume the optimiser).
+    pub fn load_into<M: Module>(&self, module: M, which: Weights, keep_ids: bool) -> Result<M, ModelError> {
+        let table = match which {
+            Weights::Ema if !self.ema.is_empty() => &self.ema,
+            _ => &self.model,
+        };
+        let mut l = Load {
+            path: Vec::new(),
+            table,
+            ids: keep_ids.then_some(&self.ids),
+            errors: Vec::new(),
+            loaded: 0,
+        };
+        let m = module.map(&mut l);
+        if !l.errors.is_empty() || l.loaded != table.len() {
+            let mut reason = l.errors.join("; ");
+            if l.loaded != table.len() {
+                reason.push_str(&format!(" (loaded {} of {} tensors)", l.loaded, table.len()));
+            }
+            return Err(ModelError::Checkpoint { path: self.path.clone(), reason });
+        }
+        Ok(m)
+    }
+}
