@@ -16,12 +16,33 @@ struct Cli {
 enum Command {
     /// Print a summary of a result file (.npz).
     Info(cmd::info::Args),
+    /// Per-frame speaker masks m_A, m_B (25 fps) of a conversation recording.
+    Masks(cmd::masks::Args),
+    /// Export a result: animated .glb, ARKit curves (CSV/JSON), preview MP4, PNG stills.
+    Export(cmd::export::Args),
+    /// Inspect the face model: list components, write the mean head as OBJ, render a tour.
+    Face(cmd::face::Args),
+    /// Simulate two-person conversations (espeak-ng) as training shards.
+    Simulate(cmd::simulate::Args),
+    /// Synthetic dubbing: pseudo-conversations from single-speaker clips.
+    Dub(cmd::dub::Args),
+    /// Inspect training datasets (stats, extract a clip).
+    Data(cmd::data::Args),
+    /// Text to the two people's 3D head positions (LLM few-/zero-shot, offline kNN, presets).
+    Layout(cmd::layout::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Info(args) => cmd::info::run(args),
+        Command::Masks(args) => cmd::masks::run(args),
+        Command::Export(args) => cmd::export::run(args),
+        Command::Face(args) => cmd::face::run(args),
+        Command::Simulate(args) => cmd::simulate::run(args),
+        Command::Dub(args) => cmd::dub::run(args),
+        Command::Data(args) => cmd::data::run(args),
+        Command::Layout(args) => cmd::layout::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

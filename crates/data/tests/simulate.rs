@@ -1,0 +1,186 @@
+//! The simulator end to end with real espeak-ng speech (apt: espeak-ng libespeak-ng-dev;
+//! scripts/setup.sh installs them).
+
+use duologue_data::behavior::rot;
+use duologue_data::espeak::{synthesize, VoiceSpec};
+use duologue_data::mix::frame_db;
+use duologue_data::{SimConfig, Simulator};
+use duologue_face::FaceModel;
+use duologue_params::{Joint, FPS, HOP, SAMPLE_RATE};
+use std::sync::OnceLock;
+
+fn sim() -> &'static Simulator {
+    static SIM: OnceLock<Simulator> = OnceLock::new();
+    SIM.get_or_init(|| {
+        let cfg = SimConfig { seconds: 6.0, p_reverb: 0.0, p_noise: 0.0, ..Default::default() };
+        Simulator::new(cfg, 0, 100, 0.1, 0.1)
+            .expect("espeak-ng and its data must be installed (scripts/setup.sh: apt-get install espeak-ng libespeak-ng-dev)")
+    })
+}
+
+#[test]
+fn espeak_gives_its_own_phoneme_and_word_timings() {
+    let v = VoiceSpec { name: "en-US".into(), rate: 175, pitch: 50, range: 50, volume: 100 };
+    let u = synthesize(&v, "Mama made a map.").unwrap();
+    assert!(u.seconds() > 0.5 && u.seconds() < 3.0, "{}", u.seconds());
+    assert_eq!(u.words.len(), 4, "{:?}", u.words);
+    let syms: Vec<&str> = u.phonemes.iter().map(|p| p.symbol.as_str()).collect();
+    assert_eq!(syms.iter().filter(|s| **s == "m").count(), 4, "{syms:?}");
+    for w in u.phonemes.windows(2) {
+        assert!(w[0].start <= w[1].start && w[0].end <= u.seconds() + 1e-3);
+    }
+    // The audio is quiet before the first sounding phoneme and loud inside the words.
+    let first = u.phonemes.iter().find(|p| !p.symbol.starts_with('_')).unwrap().start;
+    let db = frame_db(&u.samples, u.samples.len() / HOP);
+    let loud = db.iter().cloned().fold(f32::MIN, f32::max);
+    let mid = ((u.words[1].start + u.words[1].end) / 2.0 * FPS as f32) as usize;
+    assert!(db[mid] > loud - 25.0, "inside a word the audio is active");
+    assert!(first < 0.2);
+    // Voices differ: same text, another voice, another waveform length or content.
+    let w =
+        synthesize(&VoiceSpec { name: "en-US+Alicia".into(), pitch: 80, ..v }, "Mama made a map.").unwrap();
+    assert_ne!(u.samples.len(), 0);
+    assert!(w.samples != u.samples);
+}
+
+#[test]
+fn clip_shapes_masks_and_flags() {
+    let c = sim().clip(7, 3).unwrap();
+    let l = 150;
+    assert_eq!(c.frames(), l);
+    assert_eq!(c.audio.len(), l * HOP);
+    c.validate("test").unwrap();
+    assert!(c.meta.lip_reliable && c.meta.gaze_reliable);
+    assert!(!c.meta.layout_text.is_empty());
+    for p in [&c.duo.a, &c.duo.b] {
+        assert_eq!(p.x.dt(0), [0.0, 0.0, 0.0], "dt is relative to frame 0");
+    }
+    // Someone speaks, and the dry audio is active where the masks say so.
+    let db = frame_db(&c.audio, l);
+    let loud = db.iter().cloned().fold(f32::MIN, f32::max);
+    let speaking: Vec<usize> = (0..l).filter(|&k| c.duo.a.mask[k] > 0.5 || c.duo.b.mask[k] > 0.5).collect();
+    assert!(speaking.len() > l / 3, "{} speaking frames", speaking.len());
+    let active = speaking.iter().filter(|&&k| db[k] > loud - 35.0).count();
+    assert!(active as f32 > 0.9 * speaking.len() as f32, "{active}/{}", speaking.len());
+    let silent: Vec<usize> = (0..l).filter(|&k| c.duo.a.mask[k] < 0.5 && c.duo.b.mask[k] < 0.5).collect();
+    let quiet = silent.iter().filter(|&&k| db[k] < loud - 20.0).count();
+    assert!(quiet as f32 >= 0.7 * silent.len() as f32, "{quiet}/{} silent frames quiet", silent.len());
+    // Same seed and index: same conversation, timings, masks and lips (eSpeak's waveform
+    // itself may differ in tiny ways with what the process spoke before, see espeak.rs).
+    let again = sim().clip(7, 3).unwrap();
+    assert_eq!((&again.duo.a.mask, &again.duo.b.mask), (&c.duo.a.mask, &c.duo.b.mask));
+    assert_eq!((&again.meta.voices, &again.meta.layout_text), (&c.meta.voices, &c.meta.layout_text));
+    for k in 0..l {
+        assert_eq!(again.duo.a.x.lip(k), c.duo.a.x.lip(k));
+    }
+    assert_eq!(SAMPLE_RATE as usize, HOP * FPS as usize);
+}
+
+#[test]
+fn lips_move_with_the_speaker() {
+    let c = sim().clip(1, 0).unwrap();
+    let jaw = duologue_face::EXPRESSION_NAMES.iter().position(|n| *n == "jaw_open").unwrap();
+    for p in [&c.duo.a, &c.duo.b] {
+        let (mut on, mut n_on, mut off, mut n_off) = (0.0, 0, 0.0, 0);
+        for k in 0..c.frames() {
+            let j = p.x.frame(k)[jaw];
+            if p.mask[k] > 0.5 {
+                on += j;
+                n_on += 1;
+            } else {
+                off += j;
+                n_off += 1;
+            }
+        }
+        if n_on > 10 && n_off > 10 {
+            assert!(
+                on / n_on as f32 > 3.0 * off / n_off as f32,
+                "jaw while speaking {} vs silent {}",
+                on / n_on as f32,
+                off / n_off as f32
+            );
+        }
+    }
+}
+
+#[test]
+fn gaze_at_partner_passes_within_a_few_cm_of_their_eyes() {
+    let face = FaceModel::shared();
+    let mut checked = 0;
+    for index in 0..3 {
+        let c = sim().clip(11, index).unwrap();
+        let people = [&c.duo.a, &c.duo.b];
+        for k in (0..c.frames()).step_by(5) {
+            let posed: Vec<_> = people
+                .iter()
+                .map(|p| {
+                    let f = p.x.frame(k);
+                    face.pose(&p.beta, &f[..63], &f[63..75], p.translation(k))
+                })
+                .collect();
+            for i in 0..2 {
+                let me = &posed[i];
+                let other = &posed[1 - i];
+                let origin = [0, 1, 2].map(|a| 0.5 * (me.eye_centers[0][a] + me.eye_centers[1][a]));
+                let g = me.gaze;
+                // Distance from each of the partner's eyes (and mouth region) to my gaze ray.
+                let dist = |q: [f32; 3]| {
+                    let d = rot::sub(q, origin);
+                    let along = rot::dot(d, g);
+                    (rot::dot(d, d) - along * along).max(0.0).sqrt()
+                };
+                let best = dist(other.eye_centers[0]).min(dist(other.eye_centers[1]));
+                // Count frames where this person looks at the partner's eyes: the ray passes
+                // within 3 cm of one of them. Others look away or at the mouth.
+                if best < 0.03 {
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 30, "only {checked} sampled frames had gaze on a partner's eye");
+}
+
+#[test]
+fn the_two_face_each_other_at_rest() {
+    let c = sim().clip(2, 1).unwrap();
+    let face = FaceModel::shared();
+    // Neck and head without the eyes: the rest gaze points toward the partner (within 30
+    // degrees, the head sways and glances).
+    let mut ok = 0;
+    for k in 0..c.frames() {
+        for (me, other) in [(&c.duo.a, &c.duo.b), (&c.duo.b, &c.duo.a)] {
+            let mut theta = me.x.frame(k)[63..75].to_vec();
+            for v in &mut theta[Joint::LeftEye.range().start - 63..] {
+                *v = 0.0;
+            }
+            let g = face.gaze(&theta);
+            let to = rot::unit(rot::sub(other.translation(k), me.translation(k)));
+            ok += (rot::dot(g, to) > 30f32.to_radians().cos()) as usize;
+        }
+    }
+    assert!(
+        ok as f32 > 0.9 * 2.0 * c.frames() as f32,
+        "{ok} of {} head directions face the partner",
+        2 * c.frames()
+    );
+}
+
+#[test]
+fn splits_never_share_voices_or_identities() {
+    let plan = sim().plan();
+    for (a, b) in [("train", "val"), ("train", "test"), ("val", "test")] {
+        assert!(plan.voices[a].iter().all(|v| !plan.voices[b].contains(v)));
+        assert!(plan.identities[a].iter().all(|v| !plan.identities[b].contains(v)));
+    }
+    for i in 0..6 {
+        let c = sim().clip(3, i).unwrap();
+        for u in &c.meta.voice_units {
+            assert!(plan.voices[&c.meta.split].contains(u), "{u} not in {}", c.meta.split);
+        }
+        for id in &c.meta.identities {
+            assert!(plan.identities[&c.meta.split].contains(id));
+        }
+        assert_ne!(c.meta.voice_units[0], c.meta.voice_units[1]);
+    }
+}

@@ -1,0 +1,112 @@
+//! `duologue data`: look into training datasets (issue 5, item 3).
+
+use anyhow::{bail, Result};
+use duologue_data::{Dataset, OnError, Stats, StreamConfig};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+
+/// Arguments of `duologue data`.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// `duologue data` subcommands.
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Hours, clips, overlap ratio, speaking ratio and mask agreement of a dataset
+    /// (verifies every shard's sha256).
+    Stats {
+        /// Dataset directory (with manifest.jsonl).
+        dir: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Skip bad shards and clips (and count them) instead of stopping.
+        #[arg(long)]
+        skip_bad: bool,
+    },
+    /// Write one clip as KEY.npz + KEY.wav (for `duologue info` / `duologue export`).
+    Extract {
+        /// Dataset directory.
+        dir: PathBuf,
+        /// Clip key (default: the first clip of the split).
+        #[arg(long)]
+        key: Option<String>,
+        /// Split to search.
+        #[arg(long, default_value = "train")]
+        split: String,
+        /// Output path prefix (writes PREFIX.npz, PREFIX.wav, PREFIX.json).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+pub fn run(args: Args) -> Result<()> {
+    match args.command {
+        Command::Stats { dir, json, skip_bad } => {
+            let ds = Dataset::open(&dir)?;
+            let bar = ProgressBar::new(ds.manifest.shards.len() as u64);
+            bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} shards")?);
+            let on_error = if skip_bad { OnError::Skip } else { OnError::Fail };
+            let s = Stats::of_dataset(&ds, on_error, |i, _| bar.set_position(i as u64))?;
+            bar.finish_and_clear();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&s)?);
+            } else {
+                println!(
+                    "{}: {} clips, {:.3} hours ({})",
+                    dir.display(),
+                    s.clips,
+                    s.hours,
+                    ds.manifest.header.source
+                );
+                for (split, n) in &s.clips_per_split {
+                    println!("  {split:<5} {n} clips, {:.3} h", s.hours_per_split[split]);
+                }
+                println!(
+                    "  speaking ratio  {:.3} (A {:.3}, B {:.3})",
+                    s.speaking_ratio, s.speaking_ratio_a, s.speaking_ratio_b
+                );
+                println!("  overlap ratio   {:.3} of speech frames", s.overlap_ratio);
+                println!("  mask agreement  {:.3} (masks vs. audio activity)", s.mask_agreement);
+                println!(
+                    "  size            {:.1} MB, {:.1} MB per hour",
+                    s.bytes as f64 / 1e6,
+                    s.bytes_per_hour / 1e6
+                );
+                if s.skipped > 0 {
+                    println!("  skipped         {} bad clips", s.skipped);
+                }
+            }
+        }
+        Command::Extract { dir, key, split, out } => {
+            let ds = Dataset::open(&dir)?;
+            let mut cfg = StreamConfig::train(&split, 0);
+            cfg.shuffle = false;
+            let mut found = None;
+            for c in ds.stream(cfg)? {
+                let c = c?;
+                if key.as_deref().is_none_or(|k| k == c.key) {
+                    found = Some(c);
+                    break;
+                }
+            }
+            let Some(c) = found else { bail!("no clip {:?} in split {split} of {}", key, dir.display()) };
+            let with = |ext: &str| {
+                let mut p = out.clone().into_os_string();
+                p.push(ext);
+                PathBuf::from(p)
+            };
+            c.duo.write(&with(".npz"))?;
+            std::fs::write(
+                with(".wav"),
+                duologue_data::wav::encode_pcm16(&c.audio, duologue_params::SAMPLE_RATE),
+            )?;
+            std::fs::write(with(".json"), serde_json::to_string_pretty(&c.meta)?)?;
+            println!("{} -> {} (.npz, .wav, .json): {}", c.key, out.display(), c.meta.layout_text);
+        }
+    }
+    Ok(())
+}
