@@ -6,7 +6,11 @@ use std::process::ExitCode;
 mod cmd;
 
 #[derive(Parser)]
-#[command(name = "duologue", version, about = "Two people's 3D facial performance from one conversation recording")]
+#[command(
+    name = "duologue",
+    version,
+    about = "Two people's 3D facial performance from one conversation recording"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -26,6 +30,8 @@ enum Command {
     Simulate(cmd::simulate::Args),
     /// Synthetic dubbing: pseudo-conversations from single-speaker clips.
     Dub(cmd::dub::Args),
+    /// Train the dual-stream diffusion model on simulated / dubbed datasets.
+    Train(cmd::train::Args),
     /// Inspect training datasets (stats, extract a clip).
     Data(cmd::data::Args),
     /// Text to the two people's 3D head positions (LLM few-/zero-shot, offline kNN, presets).
@@ -42,6 +48,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => cmd::simulate::run(args),
         Command::Dub(args) => cmd::dub::run(args),
         Command::Data(args) => cmd::data::run(args),
+        Command::Train(args) => cmd::train::run(args),
         Command::Layout(args) => cmd::layout::run(args),
     };
     match result {

@@ -151,3 +151,57 @@ fn face_lists_the_63_components_lip_group_first() {
     let smile = text.find("smile_left").unwrap();
     assert!(jaw < smile, "lip/jaw group must come first");
 }
+
+#[test]
+fn simulate_then_train_then_resume() {
+    let dir = tempdir("train");
+    let sim = dir.join("sim");
+    let run = duologue(&["simulate", "--clips", "4", "--seed", "3", "--out", sim.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tiny.toml");
+    let out = dir.join("run");
+    let train = |steps: &str, resume: bool| {
+        let mut args = vec![
+            "train",
+            "--config",
+            config,
+            "--data",
+            sim.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--steps",
+            steps,
+        ];
+        if resume {
+            args.push("--resume");
+        }
+        duologue(&args)
+    };
+    let first = train("10", false);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(out.join("checkpoint.safetensors").is_file());
+    let second = train("20", true);
+    assert!(second.status.success(), "{}", stderr(&second));
+    // The metrics log has one row per logging step, with step and loss, continuing past 10.
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(out.join("metrics.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let steps: Vec<u64> = rows.iter().map(|r| r["step"].as_u64().unwrap()).collect();
+    assert_eq!(steps.last(), Some(&20), "{steps:?}");
+    assert!(steps.windows(2).all(|w| w[0] < w[1]), "{steps:?}");
+    assert!(rows.iter().all(|r| r["loss"].as_f64().unwrap().is_finite()));
+
+    // A folder that is not a dataset.
+    let bad = duologue(&[
+        "train",
+        "--config",
+        config,
+        "--data",
+        dir.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_clean_failure(&bad, &["manifest"]);
+}

@@ -29,7 +29,13 @@ pub fn run(args: Args) -> Result<()> {
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
-        println!("{}: {} frames at {} fps ({:.2} s)", args.result.display(), duo.frames(), duo.fps, duo.seconds());
+        println!(
+            "{}: {} frames at {} fps ({:.2} s)",
+            args.result.display(),
+            duo.frames(),
+            duo.fps,
+            duo.seconds()
+        );
         for who in Who::BOTH {
             let p = duo.person(who);
             println!(

@@ -83,7 +83,7 @@ pub enum DataError {
         reason: String,
     },
     /// File-system error.
-    #[error("{path}: {source}")]
+    #[error("{}", path.display())]
     Io {
         /// Path concerned.
         path: std::path::PathBuf,

@@ -228,8 +228,13 @@ def main():
     ap.add_argument("--gen-reps", type=int, default=3)
     ap.add_argument("--train-steps", type=int, default=6)
     ap.add_argument("--batch", type=int, default=4)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (fp32; TF32 off so both sides do fp32 math)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    torch.set_default_device(args.device)
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    sync = torch.cuda.synchronize if args.device.startswith("cuda") else (lambda: None)
     torch.manual_seed(0)
     root = Path(__file__).resolve().parents[3] / "configs"
     for name in args.configs:
@@ -244,10 +249,12 @@ def main():
                         torch.randn(b, 3), torch.randn(b, 3), torch.randn(b, N_ID), torch.randn(b, N_ID))
         cond = mk(1)
         sample(net, cond, l)
+        sync()
         ts = []
         for _ in range(args.gen_reps):
             s = time.perf_counter()
             sample(net, cond, l)
+            sync()
             ts.append(time.perf_counter() - s)
         print(f"[{name}] torch generate 10 s (8 DDIM steps, guidance 2.5): median {statistics.median(ts):.3f} s over {args.gen_reps}")
 

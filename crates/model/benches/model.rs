@@ -57,7 +57,16 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../configs"));
-    let dev = Device::flex();
+    // `--device flex` (default) or, when built with `--features cuda` / `wgpu`, a GPU.
+    let dev =
+        match args.iter().position(|a| a == "--device").and_then(|i| args.get(i + 1)).map(String::as_str) {
+            None | Some("flex") => Device::flex(),
+            #[cfg(feature = "cuda")]
+            Some("cuda") => Device::cuda(0),
+            #[cfg(feature = "wgpu")]
+            Some("wgpu") => Device::wgpu(Default::default()),
+            Some(other) => panic!("device {other} not compiled into this bench (see the cuda/wgpu features)"),
+        };
     for name in names {
         let mut c = Config::load(&configs.join(format!("{name}.toml"))).expect("config");
         c.model.frames = duologue_params::WINDOW;

@@ -41,7 +41,7 @@ pub enum ModelError {
     #[error("config: {0}")]
     Config(String),
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{}", path.display())]
     Io {
         /// File concerned.
         path: PathBuf,

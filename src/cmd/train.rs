@@ -1,0 +1,116 @@
+//! `duologue train --config FILE --data DIR[:RATIO]... --out RUN`: trains the dual-stream model
+//! (paper §3.4: stage 1 on conversations, stage 2 lip fine-tuning with `--stage 2 --init`).
+
+use anyhow::{bail, Context, Result};
+use duologue_audio::{LogMel, LogMelConfig};
+use duologue_model::config::Config;
+use duologue_model::losses::Stage;
+use duologue_model::train::{train, TrainOptions};
+use duologue_train::{LoadOptions, ShardSource, Source};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+
+/// Arguments of `duologue train`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Model and training configuration (e.g. configs/cpu.toml).
+    #[arg(long)]
+    pub config: PathBuf,
+    /// Dataset folder written by `duologue simulate` / `duologue dub`, optionally `DIR:RATIO`
+    /// to set its share of each batch; repeat for several sources.
+    #[arg(long = "data", required = true, value_parser = Source::parse)]
+    pub data: Vec<Source>,
+    /// Run folder: checkpoint, metrics.jsonl, config copy (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Optimiser steps to reach (overrides the config's `train.steps`).
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// Training stage: 1 (all terms) or 2 (lip-only fine-tuning on lip-reliable clips).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub stage: u8,
+    /// Initialise from this checkpoint (stage 2 starts from stage 1's).
+    #[arg(long)]
+    pub init: Option<PathBuf>,
+    /// Continue the run in --out from its checkpoint.
+    #[arg(long)]
+    pub resume: bool,
+    /// Batch size (overrides the config's `train.batch_size`).
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// Memory bound: at most this many training windows held in memory.
+    #[arg(long, default_value_t = 20_000)]
+    pub max_windows: usize,
+    /// Skip unreadable shards/clips (counted) instead of stopping.
+    #[arg(long)]
+    pub skip_bad: bool,
+    /// Compute device: flex (CPU, default); cuda / wgpu when built with those features.
+    #[arg(long, default_value = "flex")]
+    pub device: String,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let mut config = Config::load(&args.config)?;
+    if let Some(steps) = args.steps {
+        config.train.steps = steps;
+    }
+    if let Some(b) = args.batch {
+        config.train.batch_size = b;
+    }
+    let device = super::device(&args.device)?;
+    let features = LogMel::new(LogMelConfig::default());
+    if features.dim() != config.model.audio_dim {
+        bail!(
+            "{}: model.audio_dim is {} but the log-mel front-end gives {}",
+            args.config.display(),
+            config.model.audio_dim,
+            features.dim()
+        );
+    }
+    if config.train.source_ratios.is_empty() {
+        config.train.source_ratios = args.data.iter().map(|s| s.ratio).collect();
+    }
+
+    let opts = LoadOptions {
+        frames: config.model.frames,
+        max_windows: args.max_windows,
+        skip_bad: args.skip_bad,
+        ..LoadOptions::default()
+    };
+    let loading = ProgressBar::new_spinner().with_message("reading datasets");
+    let mut source = ShardSource::load(&args.data, &features, &opts, |i, n| {
+        loading.set_message(format!("reading {}: {n} clips", args.data[i].dir.display()));
+        loading.tick();
+    })?;
+    loading.finish_and_clear();
+    eprintln!(
+        "data: {:?} training windows, {} validation windows{}",
+        source.windows(),
+        source.validation_windows(),
+        if source.skipped > 0 { format!(", {} clips skipped", source.skipped) } else { String::new() }
+    );
+
+    let stage = if args.stage == 2 { Stage::Two } else { Stage::One };
+    let mut opts = TrainOptions::new(&args.out, stage, &config)?;
+    opts.resume = args.resume;
+    opts.init_from = args.init.clone();
+    let bar = ProgressBar::new(config.train.steps as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} steps [{elapsed_precise}<{eta_precise}] {msg}")
+            .context("progress template")?,
+    );
+    let summary = train(&config, &mut source, &opts, &device, |p| {
+        bar.set_position(p.step as u64);
+        let val = p.val_loss.map(|v| format!(" val {v:.4}")).unwrap_or_default();
+        bar.set_message(format!("loss {:.4}{val}", p.loss));
+    })?;
+    bar.finish();
+    println!(
+        "trained to step {} (last loss {:.4}); checkpoint: {}; metrics: {}",
+        summary.step,
+        summary.last_loss,
+        summary.checkpoint.display(),
+        args.out.join("metrics.jsonl").display()
+    );
+    Ok(())
+}
