@@ -38,10 +38,7 @@ pub fn write(array: &Array) -> Vec<u8> {
     let shape = match array.shape.len() {
         0 => "()".to_string(),
         1 => format!("({},)", array.shape[0]),
-        _ => format!(
-            "({})",
-            array.shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
-        ),
+        _ => format!("({})", array.shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")),
     };
     let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape}, }}");
     // Total preamble (magic 6 + version 2 + len 2 + header + '\n') is padded to 64 bytes.
@@ -101,7 +98,8 @@ pub fn read(bytes: &[u8], what: &str) -> Result<Array, ParamsError> {
     let header = std::str::from_utf8(&bytes[start..end]).map_err(|_| bad("header is not text".into()))?;
     let descr = dict_value(header, "descr").ok_or_else(|| bad("header has no 'descr'".into()))?;
     let descr = descr.trim_matches(|c| c == '\'' || c == '"');
-    let fortran = dict_value(header, "fortran_order").ok_or_else(|| bad("header has no 'fortran_order'".into()))?;
+    let fortran =
+        dict_value(header, "fortran_order").ok_or_else(|| bad("header has no 'fortran_order'".into()))?;
     if fortran.trim() != "False" {
         return Err(bad("Fortran-ordered arrays are not supported; save with np.ascontiguousarray".into()));
     }
@@ -133,10 +131,7 @@ pub fn read(bytes: &[u8], what: &str) -> Result<Array, ParamsError> {
             body.len()
         )));
     }
-    let data = body[..need]
-        .chunks_exact(dtype.size())
-        .map(|c| decode(c, dtype, big_endian))
-        .collect();
+    let data = body[..need].chunks_exact(dtype.size()).map(|c| decode(c, dtype, big_endian)).collect();
     Ok(Array { shape, data })
 }
 
@@ -167,11 +162,8 @@ fn dict_value<'a>(header: &'a str, key: &str) -> Option<&'a str> {
     let k2 = format!("\"{key}\"");
     let pos = header.find(&k1).map(|p| p + k1.len()).or_else(|| header.find(&k2).map(|p| p + k2.len()))?;
     let rest = header[pos..].trim_start().strip_prefix(':')?.trim_start();
-    let end = if rest.starts_with('(') {
-        rest.find(')')? + 1
-    } else {
-        rest.find([',', '}']).unwrap_or(rest.len())
-    };
+    let end =
+        if rest.starts_with('(') { rest.find(')')? + 1 } else { rest.find([',', '}']).unwrap_or(rest.len()) };
     Some(&rest[..end])
 }
 

@@ -89,9 +89,17 @@ fn we_read_what_numpy_writes() {
 fn bad_files_name_the_file_array_and_shape() {
     let dir = tempdir();
     let cases: [(&str, &str, &[&str]); 4] = [
-        ("wrong_shape.npz", "np.savez(p, **{**ok, 'x_B': np.zeros((5, 77))})", &["x_B", "[5, 78]", "[5, 77]"]),
+        (
+            "wrong_shape.npz",
+            "np.savez(p, **{**ok, 'x_B': np.zeros((5, 77))})",
+            &["x_B", "[5, 78]", "[5, 77]"],
+        ),
         ("missing.npz", "d = dict(ok); d.pop('m_A'); np.savez(p, **d)", &["m_A", "missing"]),
-        ("nan.npz", "x = np.zeros((5, 78)); x[2, 3] = np.nan; np.savez(p, **{**ok, 'x_A': x})", &["x_A", "non-finite", "159"]),
+        (
+            "nan.npz",
+            "x = np.zeros((5, 78)); x[2, 3] = np.nan; np.savez(p, **{**ok, 'x_A': x})",
+            &["x_A", "non-finite", "159"],
+        ),
         ("mask.npz", "np.savez(p, **{**ok, 'm_B': np.full(5, 2.0)})", &["m_B", "outside [0, 1]"]),
     ];
     for (name, body, needles) in cases {
