@@ -99,7 +99,7 @@ pub fn run(args: Args) -> Result<()> {
         ProgressStyle::with_template("{bar:40} {pos}/{len} steps [{elapsed_precise}<{eta_precise}] {msg}")
             .context("progress template")?,
     );
-    let summary = train(&config, &mut source, &opts, &device, |p| {
+    let summary = train(&config, &mut source.source, &opts, &device, |p| {
         bar.set_position(p.step as u64);
         let val = p.val_loss.map(|v| format!(" val {v:.4}")).unwrap_or_default();
         bar.set_message(format!("loss {:.4}{val}", p.loss));

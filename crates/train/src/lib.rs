@@ -1,6 +1,6 @@
 //! The bridge between the data crate's shards (DESIGN §6) and the model's trainer (paper §3.4,
 //! §4.1): each clip is cut into model windows, its audio turned into the front-end's features,
-//! and the windows offered to the trainer as a random-access [`BatchSource`].
+//! and the windows offered to the trainer as its random-access in-memory source.
 //!
 //! Windows: a clip of F frames gives windows of L frames starting every `L / 2` frames (plus one
 //! ending at the last frame), so every frame is trained on and no window is padded unless the
@@ -15,8 +15,7 @@
 
 use duologue_audio::FeatureExtractor;
 use duologue_data::{Clip as DataClip, Dataset, OnError, StreamConfig};
-use duologue_model::data::{BatchSource, Clip};
-use duologue_model::ModelError;
+use duologue_model::data::{Clip, VecSource};
 use duologue_params::X_DIM;
 use std::path::{Path, PathBuf};
 
@@ -140,11 +139,12 @@ impl Source {
     }
 }
 
-/// Training windows of several datasets, held in memory, plus validation windows.
+/// Training windows of several datasets, held in memory, plus validation windows: the model's
+/// in-memory [`VecSource`] (one source per dataset) and a count of skipped clips.
 #[derive(Debug, Clone, Default)]
 pub struct ShardSource {
-    sources: Vec<Vec<Clip>>,
-    validation: Vec<Clip>,
+    /// The windows, ready for `duologue_model::train::train`.
+    pub source: VecSource,
     /// Clips skipped as unreadable (only with `skip_bad`).
     pub skipped: usize,
 }
@@ -210,7 +210,7 @@ impl ShardSource {
             if train.is_empty() {
                 return Err(TrainDataError::Empty { dir: dir.clone(), split: opts.train_split.clone() });
             }
-            out.sources.push(train);
+            out.source.sources.push(train);
             let has_val = ds.manifest.split(&opts.val_split).iter().any(|s| s.clips > 0);
             if has_val && opts.max_val_windows > 0 {
                 let mut val = Vec::new();
@@ -219,7 +219,7 @@ impl ShardSource {
                     Ok(val.len() < opts.max_val_windows)
                 })?;
                 val.truncate(opts.max_val_windows);
-                out.validation.extend(val);
+                out.source.validation.extend(val);
             }
         }
         Ok(out)
@@ -227,12 +227,12 @@ impl ShardSource {
 
     /// Training windows per dataset.
     pub fn windows(&self) -> Vec<usize> {
-        self.sources.iter().map(Vec::len).collect()
+        self.source.sources.iter().map(Vec::len).collect()
     }
 
     /// Validation windows.
     pub fn validation_windows(&self) -> usize {
-        self.validation.len()
+        self.source.validation.len()
     }
 }
 
@@ -282,28 +282,6 @@ fn clip_windows(
         tail[..f.dim].copy_from_slice(&head[(k - 1) * f.dim..k * f.dim]);
     }
     Ok(window_starts(n, frames).into_iter().map(|s| window(clip, &data, f.dim, s, frames)).collect())
-}
-
-impl BatchSource for ShardSource {
-    fn num_sources(&self) -> usize {
-        self.sources.len()
-    }
-
-    fn len(&self, source: usize) -> usize {
-        self.sources.get(source).map_or(0, Vec::len)
-    }
-
-    fn clip(&mut self, source: usize, index: usize) -> Result<Clip, ModelError> {
-        self.sources
-            .get(source)
-            .and_then(|s| s.get(index))
-            .cloned()
-            .ok_or_else(|| ModelError::Data(format!("no window {index} in dataset {source}")))
-    }
-
-    fn validation(&mut self) -> Result<Vec<Clip>, ModelError> {
-        Ok(self.validation.clone())
-    }
 }
 
 #[cfg(test)]
