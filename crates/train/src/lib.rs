@@ -296,6 +296,59 @@ mod tests {
         assert_eq!(window_starts(500, 250), vec![0, 125, 250]);
     }
 
+    fn clip(frames: usize) -> DataClip {
+        use duologue_params::{Duo, Motion, Person};
+        let person = |z: f32| {
+            let mut x = Motion::zeros(frames);
+            for k in 0..frames {
+                x.frame_mut(k)[0] = k as f32; // psi[0] = frame index
+                x.frame_mut(k)[duologue_params::DT.start] = 0.01 * k as f32; // drifting in x
+            }
+            Person { x, beta: vec![0.5; 50], t0: [0.0, 0.0, z], mask: vec![1.0; frames] }
+        };
+        DataClip {
+            key: "k".into(),
+            audio: vec![0.0; frames * duologue_params::HOP],
+            duo: Duo { a: person(-0.5), b: person(0.5), fps: 25.0 },
+            meta: duologue_data::ClipMeta {
+                source: "simulated".into(),
+                split: "train".into(),
+                lip_reliable: true,
+                gaze_reliable: false,
+                layout_text: String::new(),
+                layout_id: None,
+                voices: Default::default(),
+                voice_units: Default::default(),
+                identities: Default::default(),
+                seconds: frames as f32 / 25.0,
+                extra: serde_json::Value::Null,
+            },
+        }
+    }
+
+    #[test]
+    fn windows_rereference_translation_and_pad_short_clips() {
+        let c = clip(300);
+        let dim = 2;
+        let feats: Vec<f32> = (0..300 * dim).map(|i| i as f32).collect();
+        let w = window(&c, &feats, dim, 125, 100);
+        assert_eq!(w.x_a[0], 125.0);
+        assert!((w.t0_a[0] - 1.25).abs() < 1e-6 && w.t0_a[2] == -0.5);
+        assert_eq!(w.x_a[duologue_params::DT.start], 0.0);
+        assert!((w.x_a[99 * X_DIM + duologue_params::DT.start] - 0.99).abs() < 1e-5);
+        assert_eq!(&w.audio[..2], &[250.0, 251.0]);
+        assert!(w.lip_reliable && !w.gaze_reliable);
+
+        let short = clip(40);
+        let feats = vec![1.0; 40 * dim];
+        let w = window(&short, &feats, dim, 0, 50);
+        assert_eq!(w.x_a.len(), 50 * X_DIM);
+        assert_eq!(w.x_a[45 * X_DIM], 39.0, "padding repeats the last frame");
+        assert_eq!(w.m_a[39], 1.0);
+        assert_eq!(w.m_a[40], 0.0, "padding is silent");
+        assert_eq!(w.audio[45 * dim], 0.0);
+    }
+
     #[test]
     fn sources_parse_ratios() {
         assert_eq!(Source::parse("data/sim:3").unwrap(), Source { dir: "data/sim".into(), ratio: 3.0 });
