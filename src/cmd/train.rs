@@ -44,7 +44,9 @@ pub struct Args {
     /// Skip unreadable shards/clips (counted) instead of stopping.
     #[arg(long)]
     pub skip_bad: bool,
-    /// Compute device: flex (CPU, default); cuda / wgpu when built with those features.
+    /// Compute device(s): flex (CPU, default); in builds with `--features cuda` / `wgpu`,
+    /// `cuda`, `cuda:1`, `wgpu`...; a comma-separated list trains data-parallel across them,
+    /// e.g. `cuda:0,cuda:1,cuda:2,cuda:3`.
     #[arg(long, default_value = "flex")]
     pub device: String,
 }
@@ -57,7 +59,8 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(b) = args.batch {
         config.train.batch_size = b;
     }
-    let device = super::device(&args.device)?;
+    let mut devices = super::devices(&args.device)?;
+    let device = devices.remove(0);
     let features = LogMel::new(LogMelConfig::default());
     if features.dim() != config.model.audio_dim {
         bail!(
@@ -94,6 +97,8 @@ pub fn run(args: Args) -> Result<()> {
     let mut opts = TrainOptions::new(&args.out, stage, &config)?;
     opts.resume = args.resume;
     opts.init_from = args.init.clone();
+    // Data parallelism: the batch is split across the main device and these (burn fork + step).
+    opts.extra_devices = devices;
     let bar = ProgressBar::new(config.train.steps as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} steps [{elapsed_precise}<{eta_precise}] {msg}")
