@@ -11,6 +11,15 @@ use duologue_model::{
 };
 use duologue_params::{N_ID, X_DIM};
 
+/// burn's flex device has one random generator per process: `train` seeds it and every
+/// initialiser draws from it, so tests running in parallel threads would change each other's
+/// initial weights. Every test here holds this lock, keeping the seeded-reproducibility checks
+/// (resume, checkpoints, data parallel) exact.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn configs_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../configs")
 }
@@ -80,6 +89,7 @@ fn max_diff(a: &[f32], b: &[f32]) -> f32 {
 
 #[test]
 fn config_files_parse_and_paper_matches_appendix() {
+    let _serial = serial();
     for name in ["paper", "cpu", "tiny"] {
         let c = Config::load(&configs_dir().join(format!("{name}.toml"))).expect(name);
         c.model.validate().expect(name);
@@ -95,6 +105,7 @@ fn config_files_parse_and_paper_matches_appendix() {
 
 #[test]
 fn swapping_a_and_b_swaps_the_outputs() {
+    let _serial = serial();
     let c = tiny_with(16);
     let dev = Device::flex();
     let net = DuoNet::new(&c.model, &dev);
@@ -125,6 +136,7 @@ impl Denoiser for Oracle {
 
 #[test]
 fn ddim_with_an_oracle_returns_x0() {
+    let _serial = serial();
     let dev = Device::flex();
     let mut rng = Rng::new(11);
     let x0 = Tensor::<3>::from_data(TensorData::new(rng.normals(2 * 10 * 4), [2, 10, 4]), &dev);
@@ -141,6 +153,7 @@ fn ddim_with_an_oracle_returns_x0() {
 
 #[test]
 fn guidance_weight_one_is_the_conditional_prediction() {
+    let _serial = serial();
     let c = tiny_with(16);
     let dev = Device::flex();
     dev.seed(5);
@@ -164,6 +177,7 @@ fn guidance_weight_one_is_the_conditional_prediction() {
 
 #[test]
 fn rotations_and_gaze_follow_the_conventions() {
+    let _serial = serial();
     let dev = Device::flex();
     // 90 degrees about +Z maps +X to +Y.
     let r = rodrigues(Tensor::<2>::from_floats([[0.0f32, 0.0, std::f32::consts::FRAC_PI_2]], &dev));
@@ -195,6 +209,7 @@ fn toy_face() -> FaceGeometry {
 
 #[test]
 fn face_geometry_poses_vertices() {
+    let _serial = serial();
     let dev = Device::flex();
     let face = toy_face();
     let mut x = vec![0.0f32; 2 * X_DIM];
@@ -211,6 +226,7 @@ fn face_geometry_poses_vertices() {
 
 #[test]
 fn face_geometry_matches_the_face_model() {
+    let _serial = serial();
     let face = duologue_face::FaceModel::shared();
     let geo = FaceGeometry::from_face_model(face, 40).expect("geometry");
     let idx = FaceGeometry::spread_indices(face.vertex_count(), 40);
@@ -232,6 +248,7 @@ fn face_geometry_matches_the_face_model() {
 
 #[test]
 fn stage_two_trains_only_the_speaking_lips_of_lip_clips() {
+    let _serial = serial();
     let c = tiny_with(16);
     let dev = Device::flex();
     let mut rng = Rng::new(9);
@@ -271,6 +288,7 @@ fn source(c: &Config, n: usize, seed: u64) -> VecSource {
 
 #[test]
 fn one_small_batch_overfits() {
+    let _serial = serial();
     let mut c = tiny_with(16);
     c.train.batch_size = 2;
     c.train.steps = 300;
@@ -302,6 +320,7 @@ fn one_small_batch_overfits() {
 
 #[test]
 fn checkpoint_round_trips_and_generation_is_seeded() {
+    let _serial = serial();
     let c = tiny_with(16);
     let dev = Device::flex();
     dev.seed(1);
@@ -354,6 +373,7 @@ fn checkpoint_round_trips_and_generation_is_seeded() {
 
 #[test]
 fn resume_reproduces_the_next_loss() {
+    let _serial = serial();
     let mut c = tiny_with(16);
     c.train.batch_size = 2;
     c.train.warmup_steps = 3;
@@ -423,6 +443,7 @@ impl duologue_model::BatchSource for Guarded {
 
 #[test]
 fn stage_two_starts_from_stage_one_and_ratios_pick_sources() {
+    let _serial = serial();
     use duologue_model::BatchSource as _;
     let mut c = tiny_with(16);
     c.train.batch_size = 2;
@@ -487,6 +508,7 @@ fn stage_two_starts_from_stage_one_and_ratios_pick_sources() {
 
 #[test]
 fn data_parallel_split_matches_one_device() {
+    let _serial = serial();
     let mut c = tiny_with(16);
     c.train.batch_size = 3;
     c.train.steps = 3;
