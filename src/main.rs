@@ -36,6 +36,8 @@ enum Command {
     Data(cmd::data::Args),
     /// Text to the two people's 3D head positions (LLM few-/zero-shot, offline kNN, presets).
     Layout(cmd::layout::Args),
+    /// Audio (+ layout) to both people's 3D performance: RESULT.npz and exports.
+    Generate(cmd::generate::Args),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
         Command::Data(args) => cmd::data::run(args),
         Command::Train(args) => cmd::train::run(args),
         Command::Layout(args) => cmd::layout::run(args),
+        Command::Generate(args) => cmd::generate::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -205,3 +205,76 @@ fn simulate_then_train_then_resume() {
     ]);
     assert_clean_failure(&bad, &["manifest"]);
 }
+
+#[test]
+fn generate_from_a_trained_tiny_model() {
+    let dir = tempdir("generate");
+    let sim = dir.join("sim");
+    let run = duologue(&["simulate", "--clips", "3", "--seed", "4", "--out", sim.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tiny.toml");
+    let train_dir = dir.join("run");
+    let train = duologue(&[
+        "train",
+        "--config",
+        config,
+        "--data",
+        sim.to_str().unwrap(),
+        "--out",
+        train_dir.to_str().unwrap(),
+        "--steps",
+        "5",
+    ]);
+    assert!(train.status.success(), "{}", stderr(&train));
+    let ckpt = train_dir.join("checkpoint.safetensors");
+    let audio = concat!(env!("CARGO_MANIFEST_DIR"), "/crates/audio/tests/fixtures/dialog_stereo.ogg");
+    let out = dir.join("out");
+    let gen = duologue(&[
+        "generate",
+        audio,
+        "--model",
+        ckpt.to_str().unwrap(),
+        "--positions",
+        "A=-0.5,0,0;B=0.5,0,0",
+        "--steps",
+        "2",
+        "--format",
+        "glb",
+        "--json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(gen.status.success(), "{}", stderr(&gen));
+    let summary: serde_json::Value = serde_json::from_slice(&gen.stdout).expect("json summary");
+    assert_eq!(summary["frames"], 113);
+    let duo = Duo::read(&out.join("RESULT.npz")).expect("RESULT.npz");
+    assert_eq!(duo.frames(), 113);
+    assert_eq!(duo.a.t0, [-0.5, 0.0, 0.0]);
+    assert!(out.join("RESULT.glb").is_file());
+
+    // No model given, an unreadable model, and a layout the parser rejects (falls back).
+    let no_model = duologue(&["generate", audio, "--out", out.to_str().unwrap()]);
+    assert_clean_failure(&no_model, &["--model", "no default model"]);
+    let junk = dir.join("junk.safetensors");
+    std::fs::write(&junk, b"not a checkpoint").unwrap();
+    let bad_model =
+        duologue(&["generate", audio, "--model", junk.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_clean_failure(&bad_model, &["junk.safetensors"]);
+    let fallback = duologue(&[
+        "generate",
+        audio,
+        "--model",
+        ckpt.to_str().unwrap(),
+        "--positions",
+        "nonsense",
+        "--steps",
+        "1",
+        "--format",
+        "arkit-csv",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(fallback.status.success(), "{}", stderr(&fallback));
+    assert!(stderr(&fallback).contains("warning"), "{}", stderr(&fallback));
+    assert!(out.join("RESULT_A.csv").is_file());
+}

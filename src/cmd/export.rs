@@ -72,58 +72,132 @@ pub fn run(args: Args) -> Result<()> {
         .with_context(|| format!("cannot create output folder {}", args.out.display()))?;
     let stem =
         args.result.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "result".into());
+    let settings = Settings {
+        audio: args.audio.clone(),
+        inset: args.inset,
+        width: args.width,
+        height: args.height,
+        supersample: args.supersample,
+        png_every: args.png_every,
+        ffmpeg: args.ffmpeg.clone(),
+    };
+    for w in write_exports(&duo, &stem, &args.out, &args.formats, &settings)? {
+        println!("{}: {}{}", w.kind, w.path.display(), w.note);
+    }
+    Ok(())
+}
+
+/// How exports are drawn (shared by `export` and `generate`).
+pub(crate) struct Settings {
+    /// Audio muxed into the MP4.
+    pub audio: Option<PathBuf>,
+    /// Top-down layout inset in previews.
+    pub inset: bool,
+    /// Preview width.
+    pub width: u32,
+    /// Preview height.
+    pub height: u32,
+    /// Samples per pixel along each axis.
+    pub supersample: u32,
+    /// PNG every Nth frame instead of first/middle/last.
+    pub png_every: Option<usize>,
+    /// The ffmpeg program.
+    pub ffmpeg: PathBuf,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            audio: None,
+            inset: false,
+            width: 1280,
+            height: 720,
+            supersample: 1,
+            png_every: None,
+            ffmpeg: "ffmpeg".into(),
+        }
+    }
+}
+
+/// One file (or folder) an export wrote.
+pub(crate) struct Written {
+    /// What it is ("glb", "arkit A", "mp4", "png", ...).
+    pub kind: String,
+    /// Where.
+    pub path: PathBuf,
+    /// Extra words for the human summary (starts with a space, or empty).
+    pub note: String,
+}
+
+/// Writes `duo` in each of `formats` (duplicates once) into `out`, files named after `stem`.
+pub(crate) fn write_exports(
+    duo: &Duo,
+    stem: &str,
+    out: &Path,
+    formats: &[Format],
+    settings: &Settings,
+) -> Result<Vec<Written>> {
     let face = FaceModel::shared();
-    let mut formats: Vec<Format> = Vec::new();
-    for f in &args.formats {
-        if !formats.contains(f) {
-            formats.push(*f);
+    let mut unique: Vec<Format> = Vec::new();
+    for f in formats {
+        if !unique.contains(f) {
+            unique.push(*f);
         }
     }
     let people = [("A", &duo.a), ("B", &duo.b)];
     let opts = RenderOptions {
-        width: args.width,
-        height: args.height,
-        supersample: args.supersample,
-        inset: args.inset,
+        width: settings.width,
+        height: settings.height,
+        supersample: settings.supersample,
+        inset: settings.inset,
         ..RenderOptions::default()
     };
-    for format in formats {
+    let mut written = Vec::new();
+    let mut put = |kind: String, path: PathBuf, note: String| written.push(Written { kind, path, note });
+    for format in unique {
         match format {
             Format::Glb => {
-                let path = args.out.join(format!("{stem}.glb"));
+                let path = out.join(format!("{stem}.glb"));
                 let s = write_glb(&path, face, &people, duo.fps)?;
-                println!("glb: {} ({} frames, {:.1} MB)", path.display(), s.frames, s.bytes as f64 / 1e6);
+                put("glb".into(), path, format!(" ({} frames, {:.1} MB)", s.frames, s.bytes as f64 / 1e6));
             }
             Format::ArkitCsv | Format::ArkitJson => {
                 for who in Who::BOTH {
                     let curves = arkit_curves(face, duo.person(who), duo.fps);
                     let path = if format == Format::ArkitCsv {
-                        let p = args.out.join(format!("{stem}_{}.csv", who.letter()));
+                        let p = out.join(format!("{stem}_{}.csv", who.letter()));
                         write_live_link_csv(&p, &curves)?;
                         p
                     } else {
-                        let p = args.out.join(format!("{stem}_{}.arkit.json", who.letter()));
+                        let p = out.join(format!("{stem}_{}.arkit.json", who.letter()));
                         write_arkit_json(&p, &curves, who.letter())?;
                         p
                     };
-                    println!("arkit {}: {}", who.letter(), path.display());
+                    put(format!("arkit {}", who.letter()), path, String::new());
                 }
             }
             Format::Mp4 => {
-                let scene = Scene::for_duo(face, &duo, opts.clone())?;
-                let path = args.out.join(format!("{stem}.mp4"));
+                let scene = Scene::for_duo(face, duo, opts.clone())?;
+                let path = out.join(format!("{stem}.mp4"));
                 let vopts = VideoOptions {
                     fps: duo.fps.round().max(1.0) as u32,
-                    audio: args.audio.clone(),
-                    ffmpeg: args.ffmpeg.clone(),
+                    audio: settings.audio.clone(),
+                    ffmpeg: settings.ffmpeg.clone(),
                     ..VideoOptions::default()
                 };
-                report_video(encode(&scene, &path, &vopts)?);
+                match encode(&scene, &path, &vopts)? {
+                    VideoOutput::Mp4 { path, frames } => {
+                        put("mp4".into(), path, format!(" ({frames} frames)"))
+                    }
+                    VideoOutput::Frames { dir, frames, .. } => {
+                        put("png frames (no ffmpeg)".into(), dir, format!(" ({frames} frames)"))
+                    }
+                }
             }
             Format::Png => {
-                let scene = Scene::for_duo(face, &duo, opts.clone())?;
+                let scene = Scene::for_duo(face, duo, opts.clone())?;
                 let n = scene.frames();
-                let picks: Vec<usize> = match args.png_every {
+                let picks: Vec<usize> = match settings.png_every {
                     Some(every) => (0..n).step_by(every).collect(),
                     None => {
                         let mut v = vec![0, n / 2, n - 1];
@@ -133,16 +207,16 @@ pub fn run(args: Args) -> Result<()> {
                 };
                 let bar = bar(picks.len(), "stills");
                 for &k in &picks {
-                    let path = args.out.join(format!("{stem}_frame_{k:06}.png"));
+                    let path = out.join(format!("{stem}_frame_{k:06}.png"));
                     scene.render_frame(k).save_png(&path)?;
                     bar.inc(1);
-                    bar.suspend(|| println!("png: {}", path.display()));
+                    put("png".into(), path, String::new());
                 }
                 bar.finish_and_clear();
             }
         }
     }
-    Ok(())
+    Ok(written)
 }
 
 /// A progress bar for `total` items.

@@ -4,6 +4,7 @@ pub mod data;
 pub mod dub;
 pub mod export;
 pub mod face;
+pub mod generate;
 pub mod info;
 pub mod layout;
 pub mod masks;

@@ -1,0 +1,192 @@
+//! The generate pipeline on a real recording with an untrained tiny network (configs/tiny.toml,
+//! L = 50): windowing over 113 frames, continuous joins, determinism, .npz round trip.
+
+use duologue_audio::{decode_file, ChannelMode, MaskOptions};
+use duologue_layout::Layout;
+use duologue_model::burn::prelude::Device;
+use duologue_model::{Config, DuoNet, Generator};
+use duologue_params::{Duo, Motion, DT, X_DIM};
+use duologue_pipeline::{
+    generate, generate_with, random_betas, resolve_layout, window_starts, Conditioning, GenerateOptions,
+    LayoutSpec, Stitcher,
+};
+use std::path::PathBuf;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn generator() -> Generator {
+    let c = Config::load(&root().join("configs/tiny.toml")).expect("configs/tiny.toml");
+    let dev = Device::flex();
+    dev.seed(7);
+    Generator::new(DuoNet::new(&c.model, &dev), c, dev)
+}
+
+fn conditioning(layout: &Layout) -> Conditioning {
+    let path = root().join("crates/audio/tests/fixtures/dialog_stereo.ogg");
+    let d = decode_file(&path, ChannelMode::Stereo).expect("decode fixture");
+    Conditioning::from_audio(&d.tracks, layout, random_betas(1), &MaskOptions::default(), 50)
+        .expect("conditioning")
+}
+
+/// Largest per-value jump between consecutive frames over the given frame pairs (k-1, k).
+fn max_jump(duo: &Duo, ks: impl Iterator<Item = usize> + Clone) -> f32 {
+    let mut m = 0.0f32;
+    for x in [&duo.a.x, &duo.b.x] {
+        for k in ks.clone() {
+            for (p, q) in x.frame(k - 1).iter().zip(x.frame(k)) {
+                m = m.max((p - q).abs());
+            }
+        }
+    }
+    m
+}
+
+#[test]
+fn generates_a_whole_recording_window_by_window() {
+    let (layout, warnings) = resolve_layout(&LayoutSpec::Positions("A=-0.4,0,0;B=0.5,0.05,0.1".into()), None);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let cond = conditioning(&layout);
+    assert_eq!(cond.frames, 113, "4.5 s at 25 fps");
+    let g = generator();
+    let opts = GenerateOptions { steps: Some(2), seed: 5, ..GenerateOptions::default() };
+    let mut calls = 0;
+    let duo = generate(&g, &cond, &opts, &mut |_, _| calls += 1).expect("generate");
+    // 113 frames, L 50, overlap 10: windows at 0, 40, 63.
+    assert_eq!(window_starts(113, 50, 10), vec![0, 40, 63]);
+    assert_eq!(calls, 3 * 2);
+    assert_eq!(duo.frames(), 113);
+    assert_eq!(duo.fps, 25.0);
+    for p in [&duo.a, &duo.b] {
+        assert_eq!(p.x.as_slice().len(), 113 * X_DIM);
+        assert!(p.x.as_slice().iter().all(|v| v.is_finite()));
+        assert_eq!(p.mask.len(), 113);
+        assert!(p.mask.iter().all(|m| (0.0..=1.0).contains(m)));
+        assert_eq!(p.beta.len(), 50);
+    }
+    assert_eq!(duo.a.t0, layout.a);
+    assert_eq!(duo.b.t0, layout.b);
+    // A stereo dialogue: both people speak somewhere.
+    assert!(duo.a.mask.iter().any(|&m| m > 0.5) && duo.b.mask.iter().any(|&m| m > 0.5));
+
+    // Joins: no frame-to-frame jump inside the overlaps (40..50, 63..90) and at their edges
+    // larger than the largest jump inside the windows' own frames. (An untrained network's
+    // output is jittery, so this is a sanity bound; the strict check with windows of known
+    // content is `windows_with_different_content_join_continuously_and_translations_chain`.)
+    let joins = [40usize, 50, 63, 90];
+    let at_joins =
+        max_jump(&duo, joins.iter().flat_map(|&j| j.saturating_sub(1)..=j + 1).filter(|&k| k >= 1));
+    let inside = max_jump(&duo, (1..40).chain(51..63).chain(91..113));
+    assert!(at_joins <= inside, "jump at joins {at_joins} > inside windows {inside}");
+
+    // Same seed, same result; another seed, another result.
+    let again = generate(&g, &cond, &opts, &mut |_, _| {}).expect("generate");
+    assert_eq!(again.a.x.as_slice(), duo.a.x.as_slice());
+    assert_eq!(again.b.x.as_slice(), duo.b.x.as_slice());
+    let other = generate(&g, &cond, &GenerateOptions { seed: 6, ..opts }, &mut |_, _| {}).expect("generate");
+    assert_ne!(other.a.x.as_slice(), duo.a.x.as_slice());
+
+    // Written and read back.
+    let dir = std::env::temp_dir().join(format!("duologue-pipeline-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("RESULT.npz");
+    duo.write(&path).expect("write");
+    let back = Duo::read(&path).expect("read");
+    assert_eq!(back.a.x.as_slice(), duo.a.x.as_slice());
+    assert_eq!(back.b.t0, duo.b.t0);
+    assert_eq!(back.a.mask, duo.a.mask);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn short_audio_is_padded_and_cut_back_and_tiny_audio_is_an_error() {
+    let layout = Layout::face_to_face();
+    let g = generator();
+    // 0.5 s of silence: 13 frames, one padded window; no speech is not an error.
+    let cond =
+        Conditioning::from_audio(&[vec![0.0; 8000]], &layout, random_betas(0), &MaskOptions::default(), 50)
+            .expect("conditioning");
+    assert!(cond.silent());
+    let opts = GenerateOptions { steps: Some(1), ..GenerateOptions::default() };
+    let duo = generate(&g, &cond, &opts, &mut |_, _| {}).expect("generate");
+    assert_eq!(duo.frames(), 13);
+    assert!(duo.a.x.as_slice().iter().all(|v| v.is_finite()));
+    // Less than one frame of audio.
+    let err =
+        Conditioning::from_audio(&[vec![0.0; 100]], &layout, random_betas(0), &MaskOptions::default(), 50)
+            .unwrap_err();
+    assert!(err.to_string().contains("too short"), "{err}");
+}
+
+#[test]
+fn stitching_constant_windows_gives_a_linear_ramp() {
+    // Windows of 10 frames, overlap 4, over 22 frames: starts 0, 6, 12.
+    let starts = window_starts(22, 10, 4);
+    assert_eq!(starts, vec![0, 6, 12]);
+    let mut st = Stitcher::new(22, 2);
+    for (w, &s) in starts.iter().enumerate() {
+        st.add(s, &[w as f32 * 10.0; 10 * 2]).unwrap();
+    }
+    let x = st.into_vec();
+    let v: Vec<f32> = x.chunks(2).map(|r| r[0]).collect();
+    // Frames 6..10 ramp from 0 to 10 in steps of 2 (weights 1/5..4/5), 12..16 from 10 to 20.
+    let want = [
+        0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 10.0, 12.0, 14.0, 16.0, 18.0, 20.0, 20.0,
+        20.0, 20.0, 20.0, 20.0,
+    ];
+    for (k, (a, b)) in v.iter().zip(want).enumerate() {
+        assert!((a - b).abs() < 1e-5, "frame {k}: {a} vs {b}");
+    }
+    // The largest step anywhere is one ramp step, far below the 10 between windows.
+    assert!(v.windows(2).all(|p| (p[1] - p[0]).abs() <= 2.0 + 1e-5));
+    // A gap is refused.
+    let mut st = Stitcher::new(22, 2);
+    st.add(0, &[0.0; 20]).unwrap();
+    assert!(st.add(11, &[0.0; 20]).is_err());
+    // Short recordings: one window.
+    assert_eq!(window_starts(13, 50, 10), vec![0]);
+    assert_eq!(window_starts(50, 50, 10), vec![0]);
+}
+
+#[test]
+fn windows_with_different_content_join_continuously_and_translations_chain() {
+    // 113 frames of silence-free conditioning (real audio), a synthetic sampler: window w gives
+    // every value w + 0.01 * frame (a jump of 1 between windows, slope 0.01 inside) and a
+    // constant translation (w + 1) * 0.1 m along x relative to its own first frame.
+    let layout = Layout::face_to_face();
+    let cond = conditioning(&layout);
+    let mut t0s = Vec::new();
+    let mut sampler = |w: usize, input: &duologue_model::SampleInput<'_>| {
+        t0s.push(input.t0_a);
+        let l = input.m_a.len();
+        let mut x = vec![0.0f32; l * X_DIM];
+        for (i, row) in x.chunks_exact_mut(X_DIM).enumerate() {
+            for v in &mut row[..DT.start] {
+                *v = w as f32 + 0.01 * i as f32;
+            }
+            row[DT.start] = (w + 1) as f32 * 0.1;
+        }
+        let m = Motion::from_vec(x).unwrap();
+        Ok((m.clone(), m))
+    };
+    let opts = GenerateOptions { overlap: Some(10), ..GenerateOptions::default() };
+    let duo = generate_with(&cond, 50, &opts, &mut sampler).expect("generate");
+    assert_eq!(duo.frames(), 113);
+    // Windows at 0, 40, 63; overlaps 40..50 (10 frames) and 63..90 (27 frames).
+    let psi: Vec<f32> = (0..113).map(|k| duo.a.x.frame(k)[0]).collect();
+    let worst = psi.windows(2).map(|p| (p[1] - p[0]).abs()).fold(0.0f32, f32::max);
+    // A hard cut would jump by ~1; the ramp spreads it over the overlap: 1/11 + slope at most.
+    assert!(worst <= 1.0 / 11.0 + 0.011, "largest frame-to-frame step {worst}");
+    assert!((psi[0] - 0.0).abs() < 1e-6 && (psi[112] - (2.0 + 0.01 * 49.0)).abs() < 1e-5, "{psi:?}");
+    // Translations chain: window 1 starts where the stitched path is (t0 + 0.1), window 2 where
+    // it is at frame 63 (t0 + 0.1 + 0.2); the result is relative to the layout's t0 again.
+    assert_eq!(t0s.len(), 3, "one sampler call per window");
+    assert!((t0s[0][0] - layout.a[0]).abs() < 1e-6);
+    assert!((t0s[1][0] - (layout.a[0] + 0.1)).abs() < 1e-5, "{t0s:?}");
+    assert!((t0s[2][0] - (layout.a[0] + 0.3)).abs() < 1e-5, "{t0s:?}");
+    let tx: Vec<f32> = (0..113).map(|k| duo.a.x.dt(k)[0]).collect();
+    assert!((tx[0] - 0.1).abs() < 1e-6 && (tx[112] - 0.6).abs() < 1e-5, "{tx:?}");
+    assert!(tx.windows(2).all(|p| p[1] >= p[0] - 1e-6 && p[1] - p[0] <= 0.3 / 11.0 + 1e-5), "{tx:?}");
+    assert_eq!(duo.a.t0, layout.a);
+}
