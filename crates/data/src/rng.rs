@@ -2,18 +2,13 @@
 //! reproducible from `(seed, clip index)` and no global RNG is involved (STYLE: randomness is
 //! injected).
 
-/// Seeded pseudo-random generator.
+use duologue_params::rng::Xoshiro256;
+
+/// Seeded pseudo-random generator (the shared [`Xoshiro256`] core plus the distributions the
+/// simulator draws).
 #[derive(Debug, Clone)]
 pub struct Rng {
-    s: [u64; 4],
-}
-
-fn splitmix(x: &mut u64) -> u64 {
-    *x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *x;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+    core: Xoshiro256,
 }
 
 /// A stable 64-bit hash of a string (FNV-1a), for seeding from names.
@@ -24,8 +19,7 @@ pub fn hash_str(s: &str) -> u64 {
 impl Rng {
     /// Generator seeded from one number.
     pub fn new(seed: u64) -> Self {
-        let mut x = seed;
-        Self { s: [splitmix(&mut x), splitmix(&mut x), splitmix(&mut x), splitmix(&mut x)] }
+        Self { core: Xoshiro256::new(seed) }
     }
 
     /// An independent generator for a sub-task (e.g. clip `k` of a run seeded `seed`).
@@ -35,15 +29,7 @@ impl Rng {
 
     /// Next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        let r = self.s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
-        let t = self.s[1] << 17;
-        self.s[2] ^= self.s[0];
-        self.s[3] ^= self.s[1];
-        self.s[1] ^= self.s[2];
-        self.s[0] ^= self.s[3];
-        self.s[2] ^= t;
-        self.s[3] = self.s[3].rotate_left(45);
-        r
+        self.core.next_u64()
     }
 
     /// Uniform in [0, 1).

@@ -7,7 +7,7 @@
 //! alpha^2 = sigmoid(logSNR), sigma^2 = sigmoid(-logSNR) (variance preserving).
 
 use burn::prelude::*;
-use serde::{Deserialize, Serialize};
+use duologue_params::rng::Xoshiro256;
 
 /// Cosine schedule's logSNR limits (as in "simple diffusion", Hoogeboom et al. 2023).
 pub const LOGSNR_MIN: f64 = -15.0;
@@ -38,48 +38,33 @@ pub fn ddim_times(steps: usize) -> Vec<f64> {
     (0..=n).map(|i| 1.0 - i as f64 / n as f64).collect()
 }
 
-/// Seeded random numbers (xoshiro256**, seeded by SplitMix64). Its whole state is four words,
-/// saved in checkpoints so that a resumed run draws exactly what the uninterrupted run would.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Seeded random numbers (the shared xoshiro256** core of `duologue_params::rng`). Its whole
+/// state is four words, saved in checkpoints so that a resumed run draws exactly what the
+/// uninterrupted run would.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rng {
-    s: [u64; 4],
+    core: Xoshiro256,
 }
 
 impl Rng {
     /// A generator from a seed.
     pub fn new(seed: u64) -> Self {
-        let mut x = seed;
-        let mut next = || {
-            x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = x;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        };
-        Self { s: [next(), next(), next(), next()] }
+        Self { core: Xoshiro256::new(seed) }
     }
 
     /// The raw state (for checkpoints).
     pub fn state(&self) -> [u64; 4] {
-        self.s
+        self.core.state()
     }
 
     /// A generator continuing from a saved state.
     pub fn from_state(s: [u64; 4]) -> Self {
-        Self { s }
+        Self { core: Xoshiro256::from_state(s) }
     }
 
     /// Next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        let r = self.s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
-        let t = self.s[1] << 17;
-        self.s[2] ^= self.s[0];
-        self.s[3] ^= self.s[1];
-        self.s[1] ^= self.s[2];
-        self.s[0] ^= self.s[3];
-        self.s[2] ^= t;
-        self.s[3] = self.s[3].rotate_left(45);
-        r
+        self.core.next_u64()
     }
 
     /// Uniform in [0, 1).

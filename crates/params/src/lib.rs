@@ -9,6 +9,7 @@
 
 pub mod npy;
 mod npz;
+pub mod rng;
 
 pub use npz::{read_npz, write_npz, Npz};
 
