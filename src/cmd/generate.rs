@@ -5,12 +5,11 @@
 use super::export::{bar, write_exports, Format, Settings};
 use anyhow::{bail, Context, Result};
 use duologue_audio::{decode_file, decode_pair, ChannelMode, MaskOptions};
-use duologue_layout::{LlmClient, LlmConfig};
+use duologue_layout::LlmClient;
 use duologue_pipeline::{
     generate, load_generator, random_betas, resolve_layout, Conditioning, GenerateOptions, LayoutSpec,
 };
 use std::path::PathBuf;
-use std::time::Duration;
 
 /// Arguments of `duologue generate`.
 #[derive(clap::Args)]
@@ -36,15 +35,8 @@ pub struct Args {
     /// A named layout preset (`duologue layout --list-presets`).
     #[arg(long)]
     pub preset: Option<String>,
-    /// OpenAI-compatible endpoint for --layout; else DUOLOGUE_LLM_URL.
-    #[arg(long)]
-    pub llm_url: Option<String>,
-    /// LLM model name; else DUOLOGUE_LLM_MODEL.
-    #[arg(long)]
-    pub llm_model: Option<String>,
-    /// Seconds before an LLM request is abandoned.
-    #[arg(long, default_value_t = 30.0)]
-    pub llm_timeout: f64,
+    #[command(flatten)]
+    pub llm: super::LlmArgs,
     /// DDIM steps (default: the checkpoint's config).
     #[arg(long)]
     pub steps: Option<usize>,
@@ -91,9 +83,7 @@ pub fn run(args: Args) -> Result<()> {
         (_, _, Some(p)) => LayoutSpec::Preset(p.clone()),
         _ => LayoutSpec::Default,
     };
-    let timeout =
-        Duration::try_from_secs_f64(args.llm_timeout).context("--llm-timeout must be a positive number")?;
-    let llm = LlmConfig::from_flags_and_env(args.llm_url.clone(), args.llm_model.clone(), Some(timeout))?;
+    let llm = args.llm.config()?;
     let (layout, notes) = resolve_layout(&spec, llm.map(LlmClient::new));
     for n in &notes {
         eprintln!("warning: {n}");

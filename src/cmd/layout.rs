@@ -8,7 +8,6 @@ use duologue_layout::{
     Policy, TextEmbedder,
 };
 use std::path::PathBuf;
-use std::time::Duration;
 
 /// Arguments of `duologue layout`.
 #[derive(clap::Args)]
@@ -56,16 +55,8 @@ pub struct Args {
     /// Print the LLM prompt that would be sent, and exit.
     #[arg(long)]
     pub show_prompt: bool,
-    /// OpenAI-compatible endpoint base URL (e.g. http://127.0.0.1:11434/v1); else
-    /// DUOLOGUE_LLM_URL. The API key is read only from DUOLOGUE_LLM_API_KEY.
-    #[arg(long)]
-    pub llm_url: Option<String>,
-    /// Model name; else DUOLOGUE_LLM_MODEL.
-    #[arg(long)]
-    pub llm_model: Option<String>,
-    /// Seconds before an LLM request is abandoned (one retry follows, then kNN).
-    #[arg(long, default_value_t = 30.0)]
-    pub llm_timeout: f64,
+    #[command(flatten)]
+    pub llm: super::LlmArgs,
 }
 
 fn embedder(name: &str, library: &Library) -> Result<(Box<dyn TextEmbedder>, Option<String>)> {
@@ -94,9 +85,7 @@ pub fn run(args: Args) -> Result<()> {
         }
         return Ok(());
     }
-    let timeout =
-        Duration::try_from_secs_f64(args.llm_timeout).context("--llm-timeout must be a positive number")?;
-    let llm = LlmConfig::from_flags_and_env(args.llm_url.clone(), args.llm_model.clone(), Some(timeout))?;
+    let llm = args.llm.config()?;
     if args.eval {
         return run_eval(&args, library, llm);
     }

@@ -11,6 +11,36 @@ pub mod masks;
 pub mod simulate;
 pub mod train;
 
+/// Flags that point duologue at an OpenAI-compatible LLM endpoint (layouts from text). Nothing
+/// touches the network unless a URL is given here or in DUOLOGUE_LLM_URL.
+#[derive(clap::Args, Debug, Clone)]
+pub struct LlmArgs {
+    /// OpenAI-compatible endpoint base URL (e.g. http://127.0.0.1:11434/v1); else
+    /// DUOLOGUE_LLM_URL. The API key is read only from DUOLOGUE_LLM_API_KEY.
+    #[arg(long)]
+    pub llm_url: Option<String>,
+    /// Model name; else DUOLOGUE_LLM_MODEL.
+    #[arg(long)]
+    pub llm_model: Option<String>,
+    /// Seconds before an LLM request is abandoned (one retry follows, then the offline method).
+    #[arg(long, default_value_t = 30.0)]
+    pub llm_timeout: f64,
+}
+
+impl LlmArgs {
+    /// The endpoint configuration, if one is set by flags or environment.
+    pub fn config(&self) -> anyhow::Result<Option<duologue_layout::LlmConfig>> {
+        use anyhow::Context;
+        let timeout = std::time::Duration::try_from_secs_f64(self.llm_timeout)
+            .context("--llm-timeout must be a positive number")?;
+        Ok(duologue_layout::LlmConfig::from_flags_and_env(
+            self.llm_url.clone(),
+            self.llm_model.clone(),
+            Some(timeout),
+        )?)
+    }
+}
+
 /// Resolve a `--device` list such as `flex`, `cuda`, `cuda:0,cuda:1` or `wgpu:1` to burn
 /// devices, the first being the main one. GPU names exist only in builds with the matching
 /// cargo feature (`cargo build --release --features cuda` or `--features wgpu`).
