@@ -152,31 +152,32 @@ fn face_lists_the_63_components_lip_group_first() {
     assert!(jaw < smile, "lip/jaw group must come first");
 }
 
+/// `duologue simulate --clips CLIPS --seed SEED` into DIR/sim.
+fn simulate(dir: &Path, clips: &str, seed: &str) -> PathBuf {
+    let sim = dir.join("sim");
+    let run = duologue(&["simulate", "--clips", clips, "--seed", seed, "--out", sim.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    sim
+}
+
+/// `duologue train` with configs/tiny.toml on `data` into `out`.
+fn train_tiny(data: &Path, out: &Path, steps: &str, resume: bool) -> Output {
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tiny.toml");
+    let mut args =
+        vec!["train", "--config", config, "--data", data.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    args.extend(["--steps", steps]);
+    if resume {
+        args.push("--resume");
+    }
+    duologue(&args)
+}
+
 #[test]
 fn simulate_then_train_then_resume() {
     let dir = tempdir("train");
-    let sim = dir.join("sim");
-    let run = duologue(&["simulate", "--clips", "4", "--seed", "3", "--out", sim.to_str().unwrap()]);
-    assert!(run.status.success(), "{}", stderr(&run));
-    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tiny.toml");
+    let sim = simulate(&dir, "4", "3");
     let out = dir.join("run");
-    let train = |steps: &str, resume: bool| {
-        let mut args = vec![
-            "train",
-            "--config",
-            config,
-            "--data",
-            sim.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--steps",
-            steps,
-        ];
-        if resume {
-            args.push("--resume");
-        }
-        duologue(&args)
-    };
+    let train = |steps: &str, resume: bool| train_tiny(&sim, &out, steps, resume);
     let first = train("10", false);
     assert!(first.status.success(), "{}", stderr(&first));
     assert!(out.join("checkpoint.safetensors").is_file());
@@ -194,37 +195,16 @@ fn simulate_then_train_then_resume() {
     assert!(rows.iter().all(|r| r["loss"].as_f64().unwrap().is_finite()));
 
     // A folder that is not a dataset.
-    let bad = duologue(&[
-        "train",
-        "--config",
-        config,
-        "--data",
-        dir.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let bad = train_tiny(&dir, &out, "10", false);
     assert_clean_failure(&bad, &["manifest"]);
 }
 
 #[test]
 fn generate_from_a_trained_tiny_model() {
     let dir = tempdir("generate");
-    let sim = dir.join("sim");
-    let run = duologue(&["simulate", "--clips", "3", "--seed", "4", "--out", sim.to_str().unwrap()]);
-    assert!(run.status.success(), "{}", stderr(&run));
-    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tiny.toml");
+    let sim = simulate(&dir, "3", "4");
     let train_dir = dir.join("run");
-    let train = duologue(&[
-        "train",
-        "--config",
-        config,
-        "--data",
-        sim.to_str().unwrap(),
-        "--out",
-        train_dir.to_str().unwrap(),
-        "--steps",
-        "5",
-    ]);
+    let train = train_tiny(&sim, &train_dir, "5", false);
     assert!(train.status.success(), "{}", stderr(&train));
     let ckpt = train_dir.join("checkpoint.safetensors");
     let audio = concat!(env!("CARGO_MANIFEST_DIR"), "/crates/audio/tests/fixtures/dialog_stereo.ogg");
