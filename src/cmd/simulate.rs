@@ -19,7 +19,8 @@ pub struct Args {
     /// Output dataset directory (must not already hold a manifest).
     #[arg(long)]
     pub out: PathBuf,
-    /// Seed: clip i of seed S is always the same clip.
+    /// Seed: clip i of seed S draws the same text, voices, layout and identity every time
+    /// (espeak-ng keeps state between calls, so its audio and timings can differ slightly).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Clip length in seconds.
