@@ -227,10 +227,10 @@ fn generate_from_a_trained_tiny_model() {
     assert!(gen.status.success(), "{}", stderr(&gen));
     let summary: serde_json::Value = serde_json::from_slice(&gen.stdout).expect("json summary");
     assert_eq!(summary["frames"], 113);
-    let duo = Duo::read(&out.join("RESULT.npz")).expect("RESULT.npz");
+    let duo = Duo::read(&out.join("dialog_stereo.npz")).expect("dialog_stereo.npz");
     assert_eq!(duo.frames(), 113);
     assert_eq!(duo.a.t0, [-0.5, 0.0, 0.0]);
-    assert!(out.join("RESULT.glb").is_file());
+    assert!(out.join("dialog_stereo.glb").is_file());
 
     // No model given, an unreadable model, and a layout the parser rejects (falls back).
     let no_model = duologue(&["generate", audio, "--out", out.to_str().unwrap()]);
@@ -256,5 +256,5 @@ fn generate_from_a_trained_tiny_model() {
     ]);
     assert!(fallback.status.success(), "{}", stderr(&fallback));
     assert!(stderr(&fallback).contains("warning"), "{}", stderr(&fallback));
-    assert!(out.join("RESULT_A.csv").is_file());
+    assert!(out.join("dialog_stereo_A.csv").is_file());
 }

@@ -1,6 +1,6 @@
 //! `duologue generate AUDIO --model CKPT [--layout TEXT | --positions .. | --preset ..] --out DIR`:
 //! the whole pipeline (DESIGN.md §1–3, §6): masks, layout (paper §3.5), the diffusion model window
-//! by window, RESULT.npz and the exports.
+//! by window, AUDIO_STEM.npz and the exports.
 
 use super::export::{bar, write_exports, Format, Settings};
 use anyhow::{bail, Context, Result};
@@ -49,7 +49,7 @@ pub struct Args {
     /// Output folder (created if missing).
     #[arg(long)]
     pub out: PathBuf,
-    /// Exports besides RESULT.npz; comma separated.
+    /// Exports besides the result .npz (named after AUDIO); comma separated.
     #[arg(
         long = "format",
         short = 'f',
@@ -108,10 +108,13 @@ pub fn run(args: Args) -> Result<()> {
     progress.finish_and_clear();
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create output folder {}", args.out.display()))?;
-    let result = args.out.join("RESULT.npz");
+    // Results are named after the recording: talk.wav -> talk.npz, talk.glb, talk_A.csv, ...
+    let stem =
+        args.audio.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "result".into());
+    let result = args.out.join(format!("{stem}.npz"));
     duo.write(&result)?;
     let settings = Settings { audio: Some(args.audio.clone()), ..Settings::default() };
-    let written = write_exports(&duo, "RESULT", &args.out, &args.formats, &settings)?;
+    let written = write_exports(&duo, &stem, &args.out, &args.formats, &settings)?;
     if args.json {
         let files: Vec<_> = written
             .iter()
