@@ -4,6 +4,7 @@
 //! Feature space: the per-frame motion parameters ([`crate::param_features`]), per role.
 
 use crate::{rows, EvalError};
+use duologue_params::rng::Xoshiro256;
 
 /// k-means settings. Deterministic: the same features and config give the same clusters.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -22,22 +23,9 @@ impl Default for SidConfig {
     }
 }
 
-/// SplitMix64: a tiny, well-mixed, seedable generator (no dependency for one use).
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
+/// Uniform in [0, 1) from the project's shared seeded generator.
+fn unit(rng: &mut Xoshiro256) -> f64 {
+    (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 fn dist2(a: &[f64], b: &[f64]) -> f64 {
@@ -65,16 +53,16 @@ impl KMeans {
             return Err(EvalError::TooFew { what: "k-means (samples >= k)", need: cfg.k, got: n });
         }
         let row = |i: usize| &features[i * dim..(i + 1) * dim];
-        let mut rng = Rng(cfg.seed);
+        let mut rng = Xoshiro256::new(cfg.seed);
         // k-means++: first centre uniform, each next one with probability ~ D(x)^2.
         let mut centroids = Vec::with_capacity(cfg.k * dim);
-        let first = ((rng.unit() * n as f64) as usize).min(n - 1);
+        let first = ((unit(&mut rng) * n as f64) as usize).min(n - 1);
         centroids.extend_from_slice(row(first));
         let mut d2: Vec<f64> = (0..n).map(|i| dist2(row(i), row(first))).collect();
         for _ in 1..cfg.k {
             let total: f64 = d2.iter().sum();
             let pick = if total > 0.0 {
-                let mut r = rng.unit() * total;
+                let mut r = unit(&mut rng) * total;
                 let mut pick = n - 1;
                 for (i, d) in d2.iter().enumerate() {
                     if r < *d {
@@ -86,7 +74,7 @@ impl KMeans {
                 pick
             } else {
                 // All points coincide with a centre already: any point will do.
-                ((rng.unit() * n as f64) as usize).min(n - 1)
+                ((unit(&mut rng) * n as f64) as usize).min(n - 1)
             };
             centroids.extend_from_slice(row(pick));
             d2.iter_mut().enumerate().for_each(|(i, d)| *d = d.min(dist2(row(i), row(pick))));
