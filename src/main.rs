@@ -30,6 +30,8 @@ enum Command {
     Simulate(cmd::simulate::Args),
     /// Synthetic dubbing: pseudo-conversations from single-speaker clips.
     Dub(cmd::dub::Args),
+    /// The paper's metrics for a predicted result against its ground truth.
+    Eval(cmd::eval::Args),
     /// Train the dual-stream diffusion model on simulated / dubbed datasets.
     Train(cmd::train::Args),
     /// Inspect training datasets (stats, extract a clip).
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
         Command::Dub(args) => cmd::dub::run(args),
         Command::Data(args) => cmd::data::run(args),
         Command::Train(args) => cmd::train::run(args),
+        Command::Eval(args) => cmd::eval::run(args),
         Command::Layout(args) => cmd::layout::run(args),
         Command::Generate(args) => cmd::generate::run(args),
     };

@@ -258,3 +258,51 @@ fn generate_from_a_trained_tiny_model() {
     assert!(stderr(&fallback).contains("warning"), "{}", stderr(&fallback));
     assert!(out.join("dialog_stereo_A.csv").is_file());
 }
+
+#[test]
+fn eval_scores_a_known_offset_and_refuses_mismatched_lengths() {
+    let dir = tempdir("eval");
+    let gt = result(60);
+    let gt_path = dir.join("gt.npz");
+    gt.write(&gt_path).unwrap();
+    // The prediction is the ground truth with every lip/jaw coefficient 0.1 too high.
+    let mut pred = gt.clone();
+    for who in [&mut pred.a, &mut pred.b] {
+        for k in 0..60 {
+            for v in &mut who.x.frame_mut(k)[duologue_params::LIP] {
+                *v += 0.1;
+            }
+        }
+    }
+    let pred_path = dir.join("pred.npz");
+    pred.write(&pred_path).unwrap();
+    let run = duologue(&[
+        "eval",
+        "--pred",
+        pred_path.to_str().unwrap(),
+        "--gt",
+        gt_path.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let v: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let lip = v["mse"]["LIP"].as_f64().unwrap();
+    assert!((lip - 0.01).abs() < 1e-6, "{lip}");
+    assert!((v["mse"]["EXP"].as_f64().unwrap() - 0.01 * 20.0 / 63.0).abs() < 1e-6);
+    assert_eq!(v["mse"]["ROT"].as_f64().unwrap(), 0.0);
+    assert!(v["lip_vertex_error_m2"].as_f64().unwrap() > 0.0);
+    assert!(v["sid_speaker_bits"].is_f64(), "60 speaking frames of A are enough for k = 40");
+
+    // Against itself every error is zero.
+    let same =
+        duologue(&["eval", "--pred", gt_path.to_str().unwrap(), "--gt", gt_path.to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&same.stdout).unwrap();
+    assert_eq!(v["mse"]["FULL"].as_f64().unwrap(), 0.0);
+    assert!(v["fd_params"].as_f64().unwrap().abs() < 1e-6);
+
+    // A shorter prediction is an error naming both files, not a truncated score.
+    let short = dir.join("short.npz");
+    result(40).write(&short).unwrap();
+    let bad = duologue(&["eval", "--pred", short.to_str().unwrap(), "--gt", gt_path.to_str().unwrap()]);
+    assert_clean_failure(&bad, &["short.npz", "gt.npz", "40", "60"]);
+}

@@ -2,6 +2,7 @@
 
 pub mod data;
 pub mod dub;
+pub mod eval;
 pub mod export;
 pub mod face;
 pub mod generate;
