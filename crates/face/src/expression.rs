@@ -79,18 +79,8 @@ const TABLE: [(&str, &str); N] = [
     ("nasolabial_deepen", "nasolabial folds deepen, lateral upper lip lifts"),
 ];
 
-const fn names() -> [&'static str; N] {
-    let mut out = [""; N];
-    let mut i = 0;
-    while i < N {
-        out[i] = TABLE[i].0;
-        i += 1;
-    }
-    out
-}
-
 /// Expression component names in psi order; psi[0..20] is the lip/jaw group.
-pub const EXPRESSION_NAMES: [&str; 63] = names();
+pub const EXPRESSION_NAMES: [&str; 63] = crate::first_column(&TABLE);
 
 /// (name, one-line meaning) of every expression component, in psi order (for docs and the
 /// README).

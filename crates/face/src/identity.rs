@@ -65,18 +65,8 @@ const TABLE: [(&str, &str); N] = [
     ("smooth_squash", "generic: whole head shorter and wider"),
 ];
 
-const fn names() -> [&'static str; N] {
-    let mut out = [""; N];
-    let mut i = 0;
-    while i < N {
-        out[i] = TABLE[i].0;
-        i += 1;
-    }
-    out
-}
-
 /// Identity component names in beta order.
-pub const IDENTITY_NAMES: [&str; 50] = names();
+pub const IDENTITY_NAMES: [&str; 50] = crate::first_column(&TABLE);
 
 /// Index of `eye_size`, which acts through the lid opening amplitudes.
 pub(crate) const EYE_SIZE: usize = 26;

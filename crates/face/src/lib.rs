@@ -262,3 +262,15 @@ impl FaceModel {
         arkit::apply(&self.arkit, psi, theta)
     }
 }
+
+/// The names (first column) of a `(name, meaning)` table, in order, at compile time: the
+/// expression and identity name constants are derived from their documented tables.
+const fn first_column<const N: usize>(table: &[(&'static str, &'static str); N]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = table[i].0;
+        i += 1;
+    }
+    out
+}

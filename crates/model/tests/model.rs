@@ -1,6 +1,6 @@
 //! Behaviour tests of duologue-model on the tiny configuration (configs/tiny.toml).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use duologue_model::burn::prelude::*;
 use duologue_model::diffusion::{ddim_sample, Denoiser, Guided, Rng, Unconditional};
@@ -15,6 +15,18 @@ use duologue_params::{N_ID, X_DIM};
 /// initialiser draws from it, so tests running in parallel threads would change each other's
 /// initial weights. Every test here holds this lock, keeping the seeded-reproducibility checks
 /// (resume, checkpoints, data parallel) exact.
+/// Stage-1 options for a fresh single-device run in `dir`; tests override fields.
+fn options(dir: &Path, face: Option<FaceGeometry>) -> TrainOptions {
+    TrainOptions {
+        run_dir: dir.to_path_buf(),
+        stage: Stage::One,
+        init_from: None,
+        resume: false,
+        face,
+        extra_devices: vec![],
+    }
+}
+
 fn serial() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
@@ -296,14 +308,7 @@ fn one_small_batch_overfits() {
     c.train.val_every = 0;
     c.train.checkpoint_every = 0;
     let dir = tmpdir("overfit");
-    let opts = TrainOptions {
-        run_dir: dir.clone(),
-        stage: Stage::One,
-        init_from: None,
-        resume: false,
-        face: Some(toy_face()),
-        extra_devices: vec![],
-    };
+    let opts = options(&dir, Some(toy_face()));
     let mut losses = Vec::new();
     train(&c, &mut source(&c, 1, 1), &opts, &Device::flex(), |p| losses.push(p.loss)).expect("train");
     let first = losses[..5].iter().sum::<f32>() / 5.0;
@@ -381,14 +386,7 @@ fn resume_reproduces_the_next_loss() {
     c.train.log_every = 1;
     let data = source(&c, 3, 5);
     let run = |c: &Config, dir: &PathBuf, resume: bool| {
-        let opts = TrainOptions {
-            run_dir: dir.clone(),
-            stage: Stage::One,
-            init_from: None,
-            resume,
-            face: Some(toy_face()),
-            extra_devices: vec![],
-        };
+        let opts = TrainOptions { resume, ..options(dir, Some(toy_face())) };
         let mut losses = Vec::new();
         train(c, &mut data.clone(), &opts, &Device::flex(), |p| losses.push(p.loss)).expect("train");
         losses
@@ -451,14 +449,7 @@ fn stage_two_starts_from_stage_one_and_ratios_pick_sources() {
     c.train.source_ratios = vec![1.0, 0.0];
     c.train.val_every = 2;
     let dir1 = tmpdir("stage1");
-    let opts = TrainOptions {
-        run_dir: dir1.clone(),
-        stage: Stage::One,
-        init_from: None,
-        resume: false,
-        face: None,
-        extra_devices: vec![],
-    };
+    let opts = options(&dir1, None);
     train(&c, &mut Guarded(source(&c, 2, 8)), &opts, &Device::flex(), |_| {})
         .expect("ratio 0 is never drawn");
     let log = std::fs::read_to_string(dir1.join("metrics.jsonl")).expect("log");
@@ -471,14 +462,7 @@ fn stage_two_starts_from_stage_one_and_ratios_pick_sources() {
     let mut c2 = c.clone();
     c2.train.steps = 0;
     let ck1 = dir1.join("checkpoint.safetensors");
-    let opts2 = TrainOptions {
-        run_dir: dir2.clone(),
-        stage: Stage::Two,
-        init_from: Some(ck1.clone()),
-        resume: false,
-        face: None,
-        extra_devices: vec![],
-    };
+    let opts2 = TrainOptions { stage: Stage::Two, init_from: Some(ck1.clone()), ..options(&dir2, None) };
     let mut data = source(&c, 2, 8);
     assert_eq!(data.len(0), 2);
     train(&c2, &mut data, &opts2, &Device::flex(), |_| {}).expect("stage 2");
@@ -517,14 +501,7 @@ fn data_parallel_split_matches_one_device() {
     let data = source(&c, 4, 13);
     let run = |extra: Vec<Device>| {
         let dir = tmpdir(&format!("dp{}", extra.len()));
-        let opts = TrainOptions {
-            run_dir: dir.clone(),
-            stage: Stage::One,
-            init_from: None,
-            resume: false,
-            face: Some(toy_face()),
-            extra_devices: extra,
-        };
+        let opts = TrainOptions { extra_devices: extra, ..options(&dir, Some(toy_face())) };
         let mut losses = Vec::new();
         train(&c, &mut data.clone(), &opts, &Device::flex(), |p| losses.push(p.loss)).expect("train");
         let _ = std::fs::remove_dir_all(dir);
