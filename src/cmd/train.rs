@@ -49,6 +49,29 @@ pub struct Args {
     /// e.g. `cuda:0,cuda:1,cuda:2,cuda:3`.
     #[arg(long, default_value = "flex")]
     pub device: String,
+    /// Wall-clock budget, e.g. `300s`, `45m`, `2h` (plain numbers are seconds): the run stops
+    /// after the step that crosses it, validates and checkpoints; `--resume` continues it.
+    #[arg(long, value_parser = parse_duration)]
+    pub time_limit: Option<std::time::Duration>,
+}
+
+/// `300`, `300s`, `45m`, `2h`, `1.5h` -> a duration.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let (num, unit) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c),
+        _ => (t, 's'),
+    };
+    let factor = match unit {
+        's' => 1.0,
+        'm' => 60.0,
+        'h' => 3600.0,
+        _ => return Err(format!("unknown unit {unit:?} in {text:?} (use s, m or h)")),
+    };
+    match num.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(std::time::Duration::from_secs_f64(v * factor)),
+        _ => Err(format!("{text:?} is not a positive duration such as 300s, 45m or 2h")),
+    }
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -99,6 +122,7 @@ pub fn run(args: Args) -> Result<()> {
     opts.init_from = args.init.clone();
     // Data parallelism: the batch is split across the main device and these (burn fork + step).
     opts.extra_devices = devices;
+    opts.time_limit = args.time_limit;
     let bar = ProgressBar::new(config.train.steps as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} steps [{elapsed_precise}<{eta_precise}] {msg}")
@@ -111,11 +135,15 @@ pub fn run(args: Args) -> Result<()> {
     })?;
     bar.finish();
     println!(
-        "trained to step {} (last loss {:.4}); checkpoint: {}; metrics: {}",
+        "trained to step {}{} (last loss {:.4}); checkpoint: {}; metrics: {}",
         summary.step,
+        if summary.timed_out { " (time limit reached)" } else { "" },
         summary.last_loss,
         summary.checkpoint.display(),
         args.out.join("metrics.jsonl").display()
     );
+    if let Some((path, val)) = &summary.best {
+        println!("best validation loss {val:.4}: {}", path.display());
+    }
     Ok(())
 }

@@ -119,6 +119,7 @@ fn main() {
             resume: false,
             face: None,
             extra_devices: vec![],
+            time_limit: None,
         };
         let mut stamps = vec![Instant::now()];
         train(&c, &mut data.clone(), &opts, &dev, |_| stamps.push(Instant::now())).expect("train");

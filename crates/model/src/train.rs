@@ -37,6 +37,10 @@ use crate::ModelError;
 pub const CHECKPOINT_FILE: &str = "checkpoint.safetensors";
 /// File name of the metrics log inside the run folder.
 pub const METRICS_FILE: &str = "metrics.jsonl";
+/// File name of the best-validating weights inside the run folder: the EMA weights (stored as
+/// the model's, no optimiser state) at the step with the lowest validation loss so far: an
+/// inference checkpoint for [`crate::Generator::load`], small enough to ship.
+pub const BEST_FILE: &str = "best.safetensors";
 
 /// How to run [`train`] (everything that is not a hyper-parameter).
 #[derive(Debug, Clone)]
@@ -55,6 +59,9 @@ pub struct TrainOptions {
     /// Further devices for data-parallel training besides the main one (plain devices, e.g.
     /// `Device::cuda(1)`); empty: one device.
     pub extra_devices: Vec<Device>,
+    /// Wall-clock budget: stop (validate and checkpoint) after the first step that ends past
+    /// it, even before `train.steps`. `None`: run to `train.steps`.
+    pub time_limit: Option<std::time::Duration>,
 }
 
 impl TrainOptions {
@@ -72,6 +79,7 @@ impl TrainOptions {
             resume: false,
             face: Some(face),
             extra_devices: Vec::new(),
+            time_limit: None,
         })
     }
 }
@@ -100,6 +108,10 @@ pub struct TrainSummary {
     pub last_loss: f32,
     /// Latest checkpoint.
     pub checkpoint: PathBuf,
+    /// Best-validating weights ([`BEST_FILE`]) and their validation loss, when validation ran.
+    pub best: Option<(PathBuf, f32)>,
+    /// Stopped early because [`TrainOptions::time_limit`] ran out.
+    pub timed_out: bool,
 }
 
 /// Learning rate at (0-based) step: linear warm-up to `lr`, then constant (appendix §2.1).
@@ -226,20 +238,30 @@ fn validation_loss(
     Ok(Some((sum / n as f64) as f32))
 }
 
-/// Keeps only the metrics rows up to `step` (a resumed run rewrites what came after).
-fn trim_metrics(path: &Path, step: usize) -> Result<(), ModelError> {
-    let Ok(text) = std::fs::read_to_string(path) else { return Ok(()) };
+/// Keeps only the metrics rows up to `step` (a resumed run rewrites what came after) and
+/// returns the lowest validation loss among the kept rows.
+fn trim_metrics(path: &Path, step: usize) -> Result<Option<f32>, ModelError> {
+    let Ok(text) = std::fs::read_to_string(path) else { return Ok(None) };
+    let mut best: Option<f32> = None;
     let kept: String = text
         .lines()
         .filter(|line| {
-            serde_json::from_str::<serde_json::Value>(line)
-                .ok()
+            let row = serde_json::from_str::<serde_json::Value>(line).ok();
+            let keep = row
+                .as_ref()
                 .and_then(|v| v.get("step").and_then(|s| s.as_u64()))
-                .is_some_and(|s| s as usize <= step)
+                .is_some_and(|s| s as usize <= step);
+            if let Some(v) = row.as_ref().and_then(|v| v.get("val_loss")).and_then(|v| v.as_f64()) {
+                if keep && best.is_none_or(|b| (v as f32) < b) {
+                    best = Some(v as f32);
+                }
+            }
+            keep
         })
         .map(|l| format!("{l}\n"))
         .collect();
-    checkpoint::write_atomic(path, kept.as_bytes())
+    checkpoint::write_atomic(path, kept.as_bytes())?;
+    Ok(best)
 }
 
 /// Gradients of one step, from one device or several.
@@ -294,6 +316,9 @@ pub fn train(
     };
     std::fs::create_dir_all(&opts.run_dir).map_err(io(&opts.run_dir))?;
     let ckpt_path = opts.run_dir.join(CHECKPOINT_FILE);
+    let best_path = opts.run_dir.join(BEST_FILE);
+    let started = std::time::Instant::now();
+    let mut best: Option<f32> = None;
     let metrics_path = opts.run_dir.join(METRICS_FILE);
     checkpoint::write_atomic(&opts.run_dir.join("config.toml"), config.to_toml()?.as_bytes())?;
 
@@ -334,7 +359,7 @@ pub fn train(
         }
         rng = Rng::from_state(ck.meta.rng);
         step = ck.meta.step;
-        trim_metrics(&metrics_path, step)?;
+        best = trim_metrics(&metrics_path, step)?;
     } else {
         if let Some(init) = &opts.init_from {
             let ck = Checkpoint::read(init)?;
@@ -360,6 +385,7 @@ pub fn train(
 
     let mut last_loss = f32::NAN;
     let mut saved_at = step;
+    let mut timed_out = false;
     while step < tc.steps {
         let lr = learning_rate(step, tc.lr, tc.warmup_steps);
         let mut clips = Vec::with_capacity(tc.batch_size);
@@ -415,13 +441,19 @@ pub fn train(
         ema = ema_update(ema, &model, tc.ema_decay);
         step += 1;
         last_loss = loss;
+        timed_out = opts.time_limit.is_some_and(|t| started.elapsed() >= t) && step < tc.steps;
 
-        let val_loss = if tc.val_every > 0 && step % tc.val_every == 0 {
+        let val_loss = if tc.val_every > 0 && (step % tc.val_every == 0 || step == tc.steps || timed_out) {
             validation_loss(&ema, &validation, opts.stage, config, face, device)?
         } else {
             None
         };
-        if step % tc.log_every.max(1) == 0 || val_loss.is_some() || step == tc.steps {
+        if let Some(v) = val_loss.filter(|v| v.is_finite() && best.is_none_or(|b| *v < b)) {
+            best = Some(v);
+            let meta = CheckpointMeta { config: config.clone(), step, stage: opts.stage, rng: rng.state() };
+            checkpoint::save(&best_path, &ema, None, None, &meta)?;
+        }
+        if step % tc.log_every.max(1) == 0 || val_loss.is_some() || step == tc.steps || timed_out {
             let mut row = serde_json::Map::new();
             row.insert("step".into(), step.into());
             row.insert("loss".into(), (loss as f64).into());
@@ -444,11 +476,15 @@ pub fn train(
             save(&model, &ema, &optim, step, &rng)?;
             saved_at = step;
         }
+        if timed_out {
+            break;
+        }
     }
     if saved_at != step || !ckpt_path.exists() {
         save(&model, &ema, &optim, step, &rng)?;
     }
-    Ok(TrainSummary { step, last_loss, checkpoint: ckpt_path })
+    let best = best.filter(|_| best_path.exists()).map(|v| (best_path, v));
+    Ok(TrainSummary { step, last_loss, checkpoint: ckpt_path, best, timed_out })
 }
 
 #[cfg(test)]

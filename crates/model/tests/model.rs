@@ -24,6 +24,7 @@ fn options(dir: &Path, face: Option<FaceGeometry>) -> TrainOptions {
         resume: false,
         face,
         extra_devices: vec![],
+        time_limit: None,
     }
 }
 
@@ -413,6 +414,53 @@ fn resume_reproduces_the_next_loss() {
         .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("row")["step"].as_u64().expect("step"))
         .collect();
     assert_eq!(steps, vec![1, 2, 3, 4, 5]);
+}
+
+#[test]
+fn a_time_limit_stops_early_and_the_best_weights_are_kept() {
+    let _serial = serial();
+    let mut c = tiny_with(16);
+    c.train.batch_size = 2;
+    c.train.steps = 10_000;
+    c.train.val_every = 4;
+    c.train.checkpoint_every = 0;
+    let dir = tmpdir("timelimit");
+    let opts = TrainOptions {
+        time_limit: Some(std::time::Duration::from_millis(1)),
+        ..options(&dir, Some(toy_face()))
+    };
+    let data = source(&c, 3, 9);
+    let summary = train(&c, &mut data.clone(), &opts, &Device::flex(), |_| {}).expect("train");
+    assert!(summary.timed_out);
+    assert_eq!(summary.step, 1, "a 1 ms budget ends after the first step");
+    let (best, val) = summary.best.clone().expect("validated at the stop");
+    assert!(val.is_finite() && best.exists() && summary.checkpoint.exists());
+    // The best file is an inference checkpoint: no optimiser state, loads as a generator.
+    let ck = Checkpoint::read(&best).expect("best");
+    assert!(ck.optimizer.is_none());
+    assert_eq!(ck.meta.step, 1);
+    Generator::load(&best, &Device::flex()).expect("best loads as a generator");
+    // Resuming without a limit runs on; validation at step 4 and 8 only replaces the best
+    // file when it improves.
+    let mut more = c.clone();
+    more.train.steps = 8;
+    let opts = TrainOptions { resume: true, ..options(&dir, Some(toy_face())) };
+    let summary = train(&more, &mut data.clone(), &opts, &Device::flex(), |_| {}).expect("resume");
+    assert!(!summary.timed_out);
+    assert_eq!(summary.step, 8);
+    let log = std::fs::read_to_string(dir.join("metrics.jsonl")).expect("log");
+    let vals: Vec<(u64, f64)> = log
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("row"))
+        .filter_map(|r| Some((r["step"].as_u64()?, r.get("val_loss")?.as_f64()?)))
+        .collect();
+    assert_eq!(vals.iter().map(|v| v.0).collect::<Vec<_>>(), vec![1, 4, 8]);
+    let (best_step, best_val) =
+        vals.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1)).expect("validation rows");
+    let (_, v) = summary.best.expect("best");
+    assert!((v as f64 - best_val).abs() < 1e-6);
+    assert_eq!(Checkpoint::read(&dir.join("best.safetensors")).expect("best").meta.step, best_step as usize);
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// A source whose second data set must never be touched (ratio 0).
