@@ -318,7 +318,16 @@ pub fn english_voices() -> Result<Vec<String>, DataError> {
 }
 
 fn variant_files() -> Vec<String> {
-    let dirs = ["/usr/lib/x86_64-linux-gnu/espeak-ng-data/voices/!v", "/usr/share/espeak-ng-data/voices/!v"];
+    // eSpeak itself honours ESPEAK_DATA_PATH (the folder holding espeak-ng-data, or that
+    // folder itself) when initialised with a null path, as we do; look there first too.
+    let mut dirs: Vec<std::path::PathBuf> = Vec::new();
+    if let Some(p) = std::env::var_os("ESPEAK_DATA_PATH") {
+        let p = std::path::PathBuf::from(p);
+        dirs.push(p.join("espeak-ng-data/voices/!v"));
+        dirs.push(p.join("voices/!v"));
+    }
+    dirs.push("/usr/lib/x86_64-linux-gnu/espeak-ng-data/voices/!v".into());
+    dirs.push("/usr/share/espeak-ng-data/voices/!v".into());
     for d in dirs {
         if let Ok(rd) = std::fs::read_dir(d) {
             let mut v: Vec<String> = rd.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect();

@@ -6,6 +6,9 @@ use std::path::Path;
 
 /// Where Debian and Ubuntu install fortune files.
 pub const FORTUNE_DIR: &str = "/usr/share/games/fortunes";
+/// Environment variable naming another fortune directory (e.g. a copy carried to a machine
+/// without the OS package); it takes precedence over [`FORTUNE_DIR`].
+pub const FORTUNE_DIR_ENV: &str = "DUOLOGUE_FORTUNE_DIR";
 
 const BUNDLED: &str = include_str!("../data/sentences.txt");
 
@@ -23,9 +26,13 @@ pub struct Corpus {
 }
 
 impl Corpus {
-    /// Fortunes when installed (at least 500 usable entries), else the bundled list.
+    /// Fortunes from `$DUOLOGUE_FORTUNE_DIR` or [`FORTUNE_DIR`] (at least 500 usable entries),
+    /// else the bundled list.
     pub fn load() -> Corpus {
-        Self::from_fortune_dir(Path::new(FORTUNE_DIR)).unwrap_or_else(Self::bundled)
+        std::env::var_os(FORTUNE_DIR_ENV)
+            .and_then(|d| Self::from_fortune_dir(Path::new(&d)))
+            .or_else(|| Self::from_fortune_dir(Path::new(FORTUNE_DIR)))
+            .unwrap_or_else(Self::bundled)
     }
 
     /// The bundled sentence list.
