@@ -109,9 +109,19 @@ pub fn window(clip: &DataClip, feats: &[f32], dim: usize, start: usize, len: usi
         m_a,
         m_b,
         audio,
-        lip_reliable: clip.meta.lip_reliable,
+        lip_reliable: lip_only_in_stage_two(&clip.meta),
         gaze_reliable: clip.meta.gaze_reliable,
     }
+}
+
+/// Whether stage 2 trains this clip on the speaker's lips alone (the model's
+/// `Clip::lip_reliable`). Paper §3.4 fine-tunes on (1) single-speaker data, lip/jaw loss only,
+/// every other term zero, and (2) conversation clips with reliable landmarks under the usual
+/// losses. Our single-speaker-derived sources are the dubbed pseudo-conversations and the
+/// monologues; simulated conversations (exact ground truth everywhere) are case (2), so they
+/// keep all terms and stage 2 does not let their head motion and gaze drift.
+pub fn lip_only_in_stage_two(meta: &duologue_data::ClipMeta) -> bool {
+    meta.lip_reliable && matches!(meta.source.as_str(), "dubbed" | "monologue")
 }
 
 /// One dataset folder and its mixing ratio.
@@ -337,7 +347,11 @@ mod tests {
         assert_eq!(w.x_a[duologue_params::DT.start], 0.0);
         assert!((w.x_a[99 * X_DIM + duologue_params::DT.start] - 0.99).abs() < 1e-5);
         assert_eq!(&w.audio[..2], &[250.0, 251.0]);
-        assert!(w.lip_reliable && !w.gaze_reliable);
+        // A simulated conversation keeps every loss term in stage 2; a dubbed clip trains lips only.
+        assert!(!w.lip_reliable && !w.gaze_reliable);
+        let mut dubbed = c.clone();
+        dubbed.meta.source = "dubbed".into();
+        assert!(window(&dubbed, &feats, dim, 125, 100).lip_reliable);
 
         let short = clip(40);
         let feats = vec![1.0; 40 * dim];
