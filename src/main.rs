@@ -40,6 +40,12 @@ enum Command {
     Layout(cmd::layout::Args),
     /// Audio (+ layout) to both people's 3D performance: RESULT.npz and exports.
     Generate(cmd::generate::Args),
+    /// Try it: a built-in conversation through the default model into ./duologue-demo/.
+    Demo(cmd::demo::Args),
+    /// Wall time, peak memory and real-time factor of `generate` on this machine.
+    Bench(cmd::bench::Args),
+    /// One clip as an SVG: mouth opening vs audio energy, gaze to the partner, speaker masks.
+    Plot(cmd::plot::Args),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +62,9 @@ fn main() -> ExitCode {
         Command::Eval(args) => cmd::eval::run(args),
         Command::Layout(args) => cmd::layout::run(args),
         Command::Generate(args) => cmd::generate::run(args),
+        Command::Demo(args) => cmd::demo::run(args),
+        Command::Bench(args) => cmd::bench::run(args),
+        Command::Plot(args) => cmd::plot::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

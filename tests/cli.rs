@@ -232,9 +232,19 @@ fn generate_from_a_trained_tiny_model() {
     assert_eq!(duo.a.t0, [-0.5, 0.0, 0.0]);
     assert!(out.join("dialog_stereo.glb").is_file());
 
-    // No model given, an unreadable model, and a layout the parser rejects (falls back).
-    let no_model = duologue(&["generate", audio, "--out", out.to_str().unwrap()]);
-    assert_clean_failure(&no_model, &["--model", "no default model"]);
+    // No model given (the built-in default model: tests/generate.rs), an unreadable model, and
+    // a layout the parser rejects (falls back).
+    let no_model = duologue(&[
+        "generate",
+        audio,
+        "--steps",
+        "1",
+        "--format",
+        "arkit-csv",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(no_model.status.success(), "{}", stderr(&no_model));
     let junk = dir.join("junk.safetensors");
     std::fs::write(&junk, b"not a checkpoint").unwrap();
     let bad_model =

@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
+pub mod bench;
 pub mod data;
+pub mod demo;
 pub mod dub;
 pub mod eval;
 pub mod export;
@@ -9,6 +11,7 @@ pub mod generate;
 pub mod info;
 pub mod layout;
 pub mod masks;
+pub mod plot;
 pub mod simulate;
 pub mod train;
 

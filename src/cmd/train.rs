@@ -1,5 +1,6 @@
 //! `duologue train --config FILE --data DIR[:RATIO]... --out RUN`: trains the dual-stream model
-//! (paper §3.4: stage 1 on conversations, stage 2 lip fine-tuning with `--stage 2 --init`).
+//! (paper §3.4: stage 1 on conversations, stage 2 lip fine-tuning with `--stage 2 --init`;
+//! `--ablate` for the rows of the paper's Table 3).
 
 use anyhow::{bail, Context, Result};
 use duologue_audio::{LogMel, LogMelConfig};
@@ -53,6 +54,65 @@ pub struct Args {
     /// after the step that crosses it, validates and checkpoints; `--resume` continues it.
     #[arg(long, value_parser = parse_duration)]
     pub time_limit: Option<std::time::Duration>,
+    /// Paper Table 3 ablations, comma-separated: no-cross-attn (model.cross_attention = false),
+    /// no-role (model.role_embedding = false), no-gaze (train.loss.gaze = 0), single-person
+    /// (train on `duologue simulate --single` monologues with a still, silent partner). Edits
+    /// the loaded config; recorded in the run's config.toml as train.ablations.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub ablate: Vec<Ablation>,
+}
+
+/// One row of the paper's Table 3 (w/o 2nd stage is a procedure: skip `--stage 2`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum Ablation {
+    /// "w/o Cross-Attn": the two streams never exchange features.
+    NoCrossAttn,
+    /// "w/o Speaker Emb.": no role embeddings and no masks in the conditioning.
+    NoRole,
+    /// "w/o Gaze Loss": the gaze term is left out of the loss.
+    NoGaze,
+    /// "Single-Person Only": single-speaker data, no listener behaviour to learn from.
+    SinglePerson,
+}
+
+impl Ablation {
+    /// The flag's spelling, as recorded in config.toml.
+    pub fn name(self) -> &'static str {
+        match self {
+            Ablation::NoCrossAttn => "no-cross-attn",
+            Ablation::NoRole => "no-role",
+            Ablation::NoGaze => "no-gaze",
+            Ablation::SinglePerson => "single-person",
+        }
+    }
+}
+
+/// Applies the config-level ablations and records all of them in `train.ablations`.
+pub fn ablate(config: &mut Config, ablations: &[Ablation]) {
+    let mut list = ablations.to_vec();
+    list.sort();
+    list.dedup();
+    for a in &list {
+        match a {
+            Ablation::NoCrossAttn => config.model.cross_attention = false,
+            Ablation::NoRole => config.model.role_embedding = false,
+            Ablation::NoGaze => config.train.loss.gaze = 0.0,
+            // Acts on the data (see `without_partner`).
+            Ablation::SinglePerson => {}
+        }
+    }
+    config.train.ablations = list.iter().map(|a| a.name().to_string()).collect();
+}
+
+/// A monologue window as single-person training data: B, the virtual listener of
+/// `duologue simulate --single`, is simulated idle listening that the paper's single-person
+/// corpus would not have. The partner stream becomes a still, silent, neutral head at its
+/// place (identity and t0 kept), so nothing teaches listener behaviour (paper Table 3:
+/// "provides no guidance for listener behavior") while the dual-stream network and losses
+/// stay unchanged.
+pub fn without_partner(clip: &mut duologue_model::Clip) {
+    clip.x_b.fill(0.0);
+    clip.m_b.fill(0.0);
 }
 
 /// `300`, `300s`, `45m`, `2h`, `1.5h` -> a duration.
@@ -76,6 +136,20 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
 
 pub fn run(args: Args) -> Result<()> {
     let mut config = Config::load(&args.config)?;
+    ablate(&mut config, &args.ablate);
+    let single = args.ablate.contains(&Ablation::SinglePerson);
+    if single {
+        for src in &args.data {
+            let ds = duologue_data::Dataset::open(&src.dir)?;
+            let kind = &ds.manifest.header.source;
+            if kind != "monologue" {
+                bail!(
+                    "--ablate single-person trains on single-speaker monologues (`duologue simulate --single`); {} holds '{kind}' clips",
+                    src.dir.display()
+                );
+            }
+        }
+    }
     if let Some(steps) = args.steps {
         config.train.steps = steps;
     }
@@ -109,6 +183,13 @@ pub fn run(args: Args) -> Result<()> {
         loading.tick();
     })?;
     loading.finish_and_clear();
+    if single {
+        let s = &mut source.source;
+        s.sources.iter_mut().flatten().chain(s.validation.iter_mut()).for_each(without_partner);
+    }
+    if !config.train.ablations.is_empty() {
+        eprintln!("ablations: {}", config.train.ablations.join(", "));
+    }
     eprintln!(
         "data: {:?} training windows, {} validation windows{}",
         source.windows(),

@@ -22,15 +22,25 @@
 //! [`EvalError`]; no metric silently truncates to the shorter input.
 #![deny(missing_docs)]
 
+pub mod aggregate;
+pub mod baselines;
 mod fd;
 mod mesh;
 mod params;
+pub mod plot;
+pub mod quality;
 mod sid;
 
+pub use aggregate::{AggregateConfig, GaussianAcc, MethodAccumulator, MethodSummary};
+pub use baselines::{Library, LibraryWindow};
 pub use fd::{fd, frechet_distance, Gaussian};
 pub use mesh::{gaze_metrics, vertex_metrics, GazeMetrics, VertexMetrics, MUTUAL_GAZE_DEG};
 pub use params::{
     paired_features, param_features, param_mse, split_by_role, GroupMse, ParamMse, SPEAKER_THRESHOLD,
+};
+pub use quality::{
+    lip_activity, listening_gaze, role_agreement, role_vertex_metrics, ListeningGaze, RoleAgreement,
+    RoleVertexMetrics, LIP_ACTIVITY_WINDOW,
 };
 pub use sid::{assignment_entropy, sid, KMeans, SidConfig};
 

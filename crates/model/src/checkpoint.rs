@@ -174,10 +174,17 @@ pub enum Weights {
 impl Checkpoint {
     /// Reads and parses a checkpoint file.
     pub fn read(path: &Path) -> Result<Self, ModelError> {
-        let bad = |reason: String| ModelError::Checkpoint { path: path.to_path_buf(), reason };
         let bytes =
             std::fs::read(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
-        let (_, header) = SafeTensors::read_metadata(&bytes).map_err(|e| bad(e.to_string()))?;
+        Self::from_bytes(&bytes, path)
+    }
+
+    /// Parses a checkpoint held in memory, e.g. one embedded in the binary with
+    /// `include_bytes!`; `label` stands in for the file name in errors and in [`Checkpoint::path`].
+    pub fn from_bytes(bytes: &[u8], label: impl AsRef<Path>) -> Result<Self, ModelError> {
+        let path = label.as_ref();
+        let bad = |reason: String| ModelError::Checkpoint { path: path.to_path_buf(), reason };
+        let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| bad(e.to_string()))?;
         let md = header.metadata().clone().unwrap_or_default();
         let get = |k: &str| md.get(k).ok_or_else(|| bad(format!("metadata has no '{k}'")));
         if get("format")? != FORMAT {
@@ -188,7 +195,7 @@ impl Checkpoint {
         let stage = serde_json::from_str(get("stage")?).map_err(|e| bad(e.to_string()))?;
         let rng = serde_json::from_str(get("rng")?).map_err(|e| bad(e.to_string()))?;
         let ids = serde_json::from_str(get("param_ids")?).map_err(|e| bad(e.to_string()))?;
-        let st = SafeTensors::deserialize(&bytes).map_err(|e| bad(e.to_string()))?;
+        let st = SafeTensors::deserialize(bytes).map_err(|e| bad(e.to_string()))?;
         let (mut model, mut ema, mut optimizer) = (HashMap::new(), HashMap::new(), None);
         for (name, view) in st.iter() {
             if name == "optimizer" {

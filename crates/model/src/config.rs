@@ -38,6 +38,17 @@ pub struct ModelConfig {
     /// the sampler see `x * scale`, so that radians and metres are not drowned by unit noise.
     /// (Not in the paper, which does not state its normalisation.)
     pub scale: XScale,
+    /// Cross-attention between the two streams in the decoder (paper §3.3 eq. 3–4). `false` is
+    /// Table 3's "w/o Cross-Attn": the streams then share weights but never exchange features,
+    /// so each person's output depends on the partner only through c(k) (the partner's role,
+    /// mask, t0 and identity), never on the partner's motion. Absent in older files: `true`.
+    pub cross_attention: bool,
+    /// Speaker-role embeddings e_role = m e_speak + (1 - m) e_listen and the raw masks in c(k)
+    /// (paper §3.3 eq. 5). `false` is Table 3's "w/o Speaker Emb.": both go, so the network
+    /// cannot see who speaks (e_role is affine in m and the first conditioning layer is
+    /// linear, so dropping e_role but keeping m would remove nothing). Absent in older files:
+    /// `true`.
+    pub role_embedding: bool,
 }
 
 /// Per-slice scale of x into diffusion space (see [`ModelConfig::scale`]).
@@ -72,15 +83,19 @@ impl Default for ModelConfig {
             role_dim: 64,
             kernel: 3,
             scale: XScale::default(),
+            cross_attention: true,
+            role_embedding: true,
         }
     }
 }
 
 impl ModelConfig {
     /// Width of the per-frame conditioning vector c(k) of one stream:
-    /// audio + audio-present flag + 2 role embeddings + 2 masks + 2 t(0) + 2 beta.
+    /// audio + audio-present flag + 2 role embeddings + 2 masks + 2 t(0) + 2 beta
+    /// (without the role embeddings and masks when `role_embedding` is off).
     pub fn cond_dim(&self) -> usize {
-        self.audio_dim + 1 + 2 * self.role_dim + 2 + 2 * 3 + 2 * duologue_params::N_ID
+        let roles = if self.role_embedding { 2 * self.role_dim + 2 } else { 0 };
+        self.audio_dim + 1 + roles + 2 * 3 + 2 * duologue_params::N_ID
     }
 
     /// Frames must be a multiple of this (each level halves the time axis).
@@ -190,6 +205,11 @@ pub struct TrainConfig {
     pub checkpoint_every: usize,
     /// Seed of the training RNG (noise, diffusion times, data order, condition dropout).
     pub seed: u64,
+    /// Paper Table 3 ablations this run was made with (`duologue train --ablate`), as a record
+    /// in the run's config.toml: each acts through the setting it changes (`model.cross_attention`,
+    /// `model.role_embedding`, `loss.gaze`) or, for `single-person`, through the training data.
+    /// The trainer itself never reads it. Empty: the full model.
+    pub ablations: Vec<String>,
     /// Loss weights.
     pub loss: LossWeights,
 }
@@ -210,6 +230,7 @@ impl Default for TrainConfig {
             val_every: 1000,
             checkpoint_every: 1000,
             seed: 0,
+            ablations: Vec::new(),
             loss: LossWeights::default(),
         }
     }

@@ -12,6 +12,10 @@
 //! downsamples by a stride-2 convolution, upsamples by nearest repetition + convolution and
 //! joins skips by addition; the identity betas are part of c(k) (appendix: "conditioned on
 //! ... facial identity"); an audio-present flag marks dropped audio for guidance.
+//! Ablations (paper Table 3; [`ModelConfig::cross_attention`], [`ModelConfig::role_embedding`]):
+//! without cross-attention the decoder sub-blocks end after self-attention, so nothing of one
+//! stream's features reaches the other; without role embeddings e_speak / e_listen do not
+//! exist and c(k) carries neither e_role nor the masks.
 //! Shapes: B clips, L frames, W width, N = 2B stacked streams, T frames at a level.
 
 use burn::module::Param;
@@ -202,10 +206,10 @@ impl Level {
 /// The denoiser network G (paper eq. 2). Build it with [`DuoNet::new`].
 #[derive(Module, Debug)]
 pub struct DuoNet {
-    /// e_speak, `[role_dim]` (paper eq. 5).
-    e_speak: Param<Tensor<1>>,
-    /// e_listen, `[role_dim]`.
-    e_listen: Param<Tensor<1>>,
+    /// e_speak, `[role_dim]` (paper eq. 5); `None` without role embeddings (Table 3 ablation).
+    e_speak: Option<Param<Tensor<1>>>,
+    /// e_listen, `[role_dim]`; `None` with `e_speak`.
+    e_listen: Option<Param<Tensor<1>>>,
     cond1: Linear,
     cond2: Linear,
     time1: Linear,
@@ -249,9 +253,12 @@ impl DuoNet {
         let level = |i: usize, cross: bool| Level {
             subs: (0..c.sub_blocks).map(|_| SubBlock::new(c, i >= c.attention_from, cross, device)).collect(),
         };
+        // Without role embeddings there are no role parameters at all (rather than unused ones
+        // that would sit in checkpoints without gradients).
+        let role = || c.role_embedding.then(|| normal.init([c.role_dim], device));
         Self {
-            e_speak: normal.init([c.role_dim], device),
-            e_listen: normal.init([c.role_dim], device),
+            e_speak: role(),
+            e_listen: role(),
             cond1: LinearConfig::new(c.cond_dim(), w).init(device),
             cond2: LinearConfig::new(w, w).init(device),
             time1: LinearConfig::new(w, w).init(device),
@@ -259,7 +266,7 @@ impl DuoNet {
             input: in_conv,
             encoder: (0..c.blocks).map(|i| level(i, false)).collect(),
             down: (1..c.blocks).map(|_| conv(c, 2, device)).collect(),
-            decoder: (0..c.blocks).map(|i| level(i, true)).collect(),
+            decoder: (0..c.blocks).map(|i| level(i, c.cross_attention)).collect(),
             up: (1..c.blocks).map(|_| conv(c, 1, device)).collect(),
             out_norm: GroupNormConfig::new(c.groups, w).init(device),
             output: Conv1dConfig::new(w, X_DIM, c.kernel)
@@ -270,15 +277,20 @@ impl DuoNet {
         }
     }
 
-    /// e_role = m * e_speak + (1 - m) * e_listen (eq. 5), `m` `[B, L]` -> `[B, L, role_dim]`.
-    fn role(&self, m: Tensor<2>) -> Tensor<3> {
+    /// e_role = m * e_speak + (1 - m) * e_listen (eq. 5), `m` `[B, L]` -> `[B, L, role_dim]`;
+    /// `None` when the network has no role embeddings.
+    fn role(&self, m: Tensor<2>) -> Option<Tensor<3>> {
+        let (speak, listen) = (self.e_speak.as_ref()?, self.e_listen.as_ref()?);
         let m = m.unsqueeze_dim::<3>(2); // [B, L, 1]
-        let s = self.e_speak.val().unsqueeze_dims::<3>(&[0, 1]); // [1, 1, E]
-        let l = self.e_listen.val().unsqueeze_dims::<3>(&[0, 1]);
-        m.clone() * s + (m.neg() + 1.0) * l
+        let s = speak.val().unsqueeze_dims::<3>(&[0, 1]); // [1, 1, E]
+        let l = listen.val().unsqueeze_dims::<3>(&[0, 1]);
+        Some(m.clone() * s + (m.neg() + 1.0) * l)
     }
 
-    /// c(k) for both streams stacked, `[2B, L, cond_dim]` (A's stream first).
+    /// c(k) for both streams stacked, `[2B, L, cond_dim]` (A's stream first). Each stream
+    /// lists its own person first: [audio, present, (e_role self, e_role partner, m self,
+    /// m partner,) t0 self, t0 partner, beta self, beta partner]; the bracketed part only with
+    /// role embeddings, so that without them the masks cannot reach the network.
     fn conditioning(&self, cond: &Cond) -> Tensor<3> {
         let [b, l, _] = cond.audio.dims();
         let frames = |t: Tensor<2>| -> Tensor<3> {
@@ -286,37 +298,24 @@ impl DuoNet {
             t.unsqueeze_dim::<3>(1).expand([b, l, d])
         };
         let present = frames(cond.audio_present.clone().unsqueeze_dim::<2>(1)); // [B, L, 1]
-        let (ra, rb) = (self.role(cond.m_a.clone()), self.role(cond.m_b.clone()));
-        let (ma, mb) = (cond.m_a.clone().unsqueeze_dim::<3>(2), cond.m_b.clone().unsqueeze_dim::<3>(2));
-        let (ta, tb) = (frames(cond.t0_a.clone()), frames(cond.t0_b.clone()));
-        let (ba, bb) = (frames(cond.beta_a.clone()), frames(cond.beta_b.clone()));
-        let stream = |r_s: &Tensor<3>,
-                      r_p: &Tensor<3>,
-                      m_s: &Tensor<3>,
-                      m_p: &Tensor<3>,
-                      t_s: &Tensor<3>,
-                      t_p: &Tensor<3>,
-                      b_s: &Tensor<3>,
-                      b_p: &Tensor<3>| {
-            Tensor::cat(
-                vec![
-                    cond.audio.clone(),
-                    present.clone(),
-                    r_s.clone(),
-                    r_p.clone(),
-                    m_s.clone(),
-                    m_p.clone(),
-                    t_s.clone(),
-                    t_p.clone(),
-                    b_s.clone(),
-                    b_p.clone(),
-                ],
-                2,
-            )
+
+        // Per person, the parts that follow "self" / "partner" order, each [B, L, d].
+        let person = |m: &Tensor<2>, t0: &Tensor<2>, beta: &Tensor<2>| {
+            let roles = self.role(m.clone()).map(|r| (r, m.clone().unsqueeze_dim::<3>(2)));
+            (roles, frames(t0.clone()), frames(beta.clone()))
         };
-        let ca = stream(&ra, &rb, &ma, &mb, &ta, &tb, &ba, &bb);
-        let cb = stream(&rb, &ra, &mb, &ma, &tb, &ta, &bb, &ba);
-        Tensor::cat(vec![ca, cb], 0)
+        let pa = person(&cond.m_a, &cond.t0_a, &cond.beta_a);
+        let pb = person(&cond.m_b, &cond.t0_b, &cond.beta_b);
+        type Parts = (Option<(Tensor<3>, Tensor<3>)>, Tensor<3>, Tensor<3>);
+        let stream = |me: &Parts, other: &Parts| {
+            let mut parts = vec![cond.audio.clone(), present.clone()];
+            if let (Some((r_s, m_s)), Some((r_p, m_p))) = (&me.0, &other.0) {
+                parts.extend([r_s.clone(), r_p.clone(), m_s.clone(), m_p.clone()]);
+            }
+            parts.extend([me.1.clone(), other.1.clone(), me.2.clone(), other.2.clone()]);
+            Tensor::cat(parts, 2) // [B, L, cond_dim]
+        };
+        Tensor::cat(vec![stream(&pa, &pb), stream(&pb, &pa)], 0)
     }
 
     /// Predicts x0 for both people (in diffusion space, see [`ModelConfig::scale`]).

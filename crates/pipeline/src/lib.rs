@@ -10,7 +10,19 @@
 //! generated in order, each one's t0 being the stitched absolute translation at its first frame,
 //! and the stitching works on absolute translations t0 + dt, converted back at the end.
 
+//!
+//! [`assets`] holds what the binary embeds (the default model, the demo clip); [`input`] reads
+//! the recording(s) with a length cap.
+
 #![deny(missing_docs)]
+
+pub mod assets;
+pub mod input;
+
+pub use assets::{
+    default_generator, generator_from_bytes, DEFAULT_MODEL_LABEL, DEMO_CLIP, DEMO_CLIP_NAME, DEMO_LAYOUT,
+};
+pub use input::{read_audio, write_mix_wav, AudioInput, DEFAULT_MAX_MINUTES};
 
 use burn::prelude::Device;
 use duologue_audio::{mel::frames_for, LogMel, LogMelConfig, MaskOptions};
@@ -29,6 +41,32 @@ pub enum PipelineError {
         path: PathBuf,
         /// Why.
         source: ModelError,
+    },
+    /// An audio file could not be opened or decoded.
+    #[error("cannot read audio {path}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: duologue_audio::AudioError,
+    },
+    /// An audio file is longer than the cap (refused before its samples are kept).
+    #[error("{path}: {} of audio is longer than the cap of {}", duration(*seconds), duration(*max_seconds))]
+    TooLong {
+        /// The file.
+        path: PathBuf,
+        /// Its length (stated by the container, or decoded so far).
+        seconds: f64,
+        /// The cap.
+        max_seconds: f64,
+    },
+    /// A file could not be written.
+    #[error("cannot write {path}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
     },
     /// The audio is shorter than one 25 fps frame (640 samples at 16 kHz).
     #[error("audio is too short: {samples} samples at 16 kHz, at least one frame ({HOP}) is needed")]
@@ -53,6 +91,15 @@ pub enum PipelineError {
     /// Sampling failed.
     #[error("sampling: {0}")]
     Sample(ModelError),
+}
+
+/// A length for messages: seconds below two minutes, else minutes.
+fn duration(seconds: f64) -> String {
+    if seconds < 120.0 {
+        format!("{seconds:.1} s")
+    } else {
+        format!("{:.1} minutes", seconds / 60.0)
+    }
 }
 
 /// Result alias of this crate.
@@ -168,12 +215,20 @@ impl Conditioning {
         let (mut m_a, mut m_b) = duologue_audio::masks_from_audio(tracks, masks)?;
         m_a.resize(frames, 0.0);
         m_b.resize(frames, 0.0);
-        // The conversation as one signal, padded with silence to at least one window.
-        let mut mix: Vec<f32> =
-            (0..samples).map(|i| tracks.iter().map(|t| t[i]).sum::<f32>() / tracks.len() as f32).collect();
-        mix.resize(samples.max(min_frames * HOP), 0.0);
+        // The conversation as one signal, padded with silence to at least one window. One track
+        // long enough is used as it is: no second copy of an hours-long recording.
         let mel = LogMel::new(LogMelConfig::default());
-        let features = mel.compute(&mix);
+        let padded = samples.max(min_frames * HOP);
+        let features = match tracks {
+            [one] if one.len() == padded => mel.compute(one),
+            _ => {
+                let mut mix: Vec<f32> = (0..samples)
+                    .map(|i| tracks.iter().map(|t| t[i]).sum::<f32>() / tracks.len() as f32)
+                    .collect();
+                mix.resize(padded, 0.0);
+                mel.compute(&mix)
+            }
+        };
         Ok(Self {
             frames,
             features,
@@ -189,7 +244,12 @@ impl Conditioning {
 
     /// True when neither person speaks anywhere (masks never reach 0.5).
     pub fn silent(&self) -> bool {
-        self.m_a.iter().chain(&self.m_b).all(|&m| m < 0.5)
+        self.speaks() == [false, false]
+    }
+
+    /// Whether A and B speak somewhere (their mask reaches 0.5 in some frame).
+    pub fn speaks(&self) -> [bool; 2] {
+        [&self.m_a, &self.m_b].map(|m| m.iter().any(|&v| v >= 0.5))
     }
 }
 

@@ -190,3 +190,77 @@ fn windows_with_different_content_join_continuously_and_translations_chain() {
     assert!(tx.windows(2).all(|p| p[1] >= p[0] - 1e-6 && p[1] - p[0] <= 0.3 / 11.0 + 1e-5), "{tx:?}");
     assert_eq!(duo.a.t0, layout.a);
 }
+
+#[test]
+fn windows_of_250_frames_join_continuously_and_the_last_one_is_not_padded() {
+    // 30.4 s (760 frames) with the paper's L = 250 and the default overlap L / 5 = 50: windows
+    // at 0, 200, 400 and 510 (the last one aligned to end on the last frame). Real frames carry
+    // mask 1, so any padding fed to a window would show up as a 0 in its masks.
+    let (n, l, d) = (760usize, 250usize, 80usize);
+    assert_eq!(window_starts(n, l, l / 5), vec![0, 200, 400, 510]);
+    let cond = Conditioning {
+        frames: n,
+        features: vec![0.0; n * d],
+        dim: d,
+        m_a: vec![1.0; n],
+        m_b: vec![1.0; n],
+        t0_a: [0.0, 0.0, -0.5],
+        t0_b: [0.0, 0.0, 0.5],
+        beta_a: vec![0.0; 50],
+        beta_b: vec![0.0; 50],
+    };
+    // Window w: a smooth curve of absolute time (slope <= 0.05 per frame) plus an offset of
+    // 0.5 * w that a hard cut would show as a jump at every join.
+    let value = |w: usize, k: usize| (0.05 * k as f32).sin() + 0.5 * w as f32;
+    let mut starts_seen = Vec::new();
+    let mut sampler = |w: usize, input: &duologue_model::SampleInput<'_>| {
+        assert_eq!(input.m_a.len(), l);
+        assert!(input.m_a.iter().chain(input.m_b).all(|&m| m == 1.0), "window {w} was fed padding");
+        let s = [0, 200, 400, 510][w];
+        starts_seen.push(s);
+        let mut x = vec![0.0f32; l * X_DIM];
+        for (i, row) in x.chunks_exact_mut(X_DIM).enumerate() {
+            row[..DT.start].fill(value(w, s + i));
+        }
+        let m = Motion::from_vec(x).unwrap();
+        Ok((m.clone(), m))
+    };
+    let duo = generate_with(&cond, l, &GenerateOptions::default(), &mut sampler).expect("generate");
+    assert_eq!(duo.frames(), n);
+    assert_eq!(starts_seen.len(), 4);
+    // Joins: overlaps 200..250, 400..450, 510..650, plus a frame either side.
+    let in_joins =
+        |k: usize| [(200, 250), (400, 450), (510, 650)].iter().any(|&(a, b)| k + 1 >= a && k <= b + 1);
+    let at_joins = max_jump(&duo, (1..n).filter(|&k| in_joins(k)));
+    let inside = max_jump(&duo, (1..n).filter(|&k| !in_joins(k)));
+    assert!(inside > 0.04, "the curve moves inside windows ({inside})");
+    // Cross-fading spreads each 0.5 offset over its overlap: 0.5 / 51 per frame at most.
+    assert!(at_joins <= inside + 0.5 / 51.0 + 1e-4, "jump at joins {at_joins} vs inside {inside}");
+    // The end is the last window's own output, untouched by fades or padding.
+    for k in 650..n {
+        assert!((duo.a.x.frame(k)[0] - value(3, k)).abs() < 1e-5, "frame {k}");
+    }
+}
+
+#[test]
+fn the_built_in_default_model_loads_and_gives_whole_results() {
+    let g = duologue_pipeline::default_generator().expect("embedded default model");
+    let cfg = g.config().model.clone();
+    assert_eq!(cfg.audio_dim, 80, "log-mel features");
+    let cond = Conditioning::from_audio(
+        &decode_file(&root().join("crates/audio/tests/fixtures/hello.wav"), ChannelMode::Mix).unwrap().tracks,
+        &Layout::face_to_face(),
+        random_betas(3),
+        &MaskOptions::default(),
+        cfg.frames,
+    )
+    .expect("conditioning");
+    let opts = GenerateOptions { steps: Some(1), ..GenerateOptions::default() };
+    let duo = generate(&g, &cond, &opts, &mut |_, _| {}).expect("generate");
+    assert_eq!(duo.frames(), 38, "1.5 s at 25 fps, rounded up");
+    assert!(duo.a.x.as_slice().iter().chain(duo.b.x.as_slice()).all(|v| v.is_finite()));
+    // Bytes that are not a checkpoint: the error names the label given for them.
+    let err = duologue_pipeline::generator_from_bytes(b"not a checkpoint", std::path::Path::new("<bytes>"))
+        .unwrap_err();
+    assert!(err.to_string().contains("<bytes>"), "{err}");
+}

@@ -1,0 +1,117 @@
+//! Reading the recording(s) for generation (DESIGN.md §1, §5) with a length cap.
+//!
+//! Decoding streams ([`AudioStream`] holds one packet and one resampler chunk at a time), so what
+//! stays in memory is the 16 kHz mono (or two-track) signal: 3.84 MB per minute per track, about
+//! 0.7 GB for the default cap of 180 minutes. Longer inputs are refused before their samples are
+//! kept: from the container's stated length when it has one (a WAV header claiming days of
+//! audio costs nothing), else as soon as decoding passes the cap.
+
+use crate::{PipelineError, Result};
+use duologue_audio::{AudioStream, ChannelMode, Decoded, Warning};
+use duologue_params::SAMPLE_RATE;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The default cap on input length, in minutes (`duologue generate --max-minutes`).
+pub const DEFAULT_MAX_MINUTES: f64 = 180.0;
+
+/// Where the two people's voices come from (DESIGN.md §5).
+#[derive(Debug, Clone, PartialEq)]
+pub enum AudioInput {
+    /// One file, the mixed conversation (channels are averaged); A is who speaks first.
+    Mixed(PathBuf),
+    /// One file whose first channel is A and second is B.
+    Stereo(PathBuf),
+    /// Two files, A's track and B's track.
+    Tracks(PathBuf, PathBuf),
+}
+
+impl AudioInput {
+    /// The file results are named after: the recording, or A's track.
+    pub fn main_path(&self) -> &Path {
+        match self {
+            AudioInput::Mixed(p) | AudioInput::Stereo(p) | AudioInput::Tracks(p, _) => p,
+        }
+    }
+}
+
+/// Decodes `path` to 16 kHz, refusing more than `max_seconds` of audio.
+fn read_capped(path: &Path, mode: ChannelMode, max_seconds: f64) -> Result<Decoded> {
+    let read = |source| PipelineError::Read { path: path.to_path_buf(), source };
+    let too_long = |seconds: f64| PipelineError::TooLong { path: path.to_path_buf(), seconds, max_seconds };
+    let mut stream = AudioStream::open(path, mode).map_err(read)?;
+    if let Some(s) = stream.info().seconds().filter(|&s| s > max_seconds) {
+        return Err(too_long(s));
+    }
+    // The cap in 16 kHz samples; a stream without a stated length is checked as it decodes.
+    let cap = (max_seconds * SAMPLE_RATE as f64).ceil() as usize;
+    let mut tracks = vec![Vec::new(); stream.tracks()];
+    while let Some(chunk) = stream.next_chunk().map_err(read)? {
+        for (t, c) in tracks.iter_mut().zip(chunk) {
+            t.extend(c);
+        }
+        if tracks[0].len() > cap {
+            return Err(too_long(tracks[0].len() as f64 / SAMPLE_RATE as f64));
+        }
+    }
+    Ok(Decoded { tracks, info: stream.info().clone(), warnings: stream.warnings() })
+}
+
+/// Decodes the input to one track (mixed) or two (stereo, tracks) at 16 kHz mono each, of equal
+/// length (a shorter separate track is padded with silence, with a warning past 0.5 s).
+/// `max_seconds` caps each file's length ([`DEFAULT_MAX_MINUTES`] by default in the CLI).
+pub fn read_audio(input: &AudioInput, max_seconds: f64) -> Result<Decoded> {
+    match input {
+        AudioInput::Mixed(p) => read_capped(p, ChannelMode::Mix, max_seconds),
+        AudioInput::Stereo(p) => read_capped(p, ChannelMode::Stereo, max_seconds),
+        AudioInput::Tracks(a, b) => {
+            let da = read_capped(a, ChannelMode::Mix, max_seconds)?;
+            let db = read_capped(b, ChannelMode::Mix, max_seconds)?;
+            let one = |t: Vec<Vec<f32>>| t.into_iter().next().unwrap_or_default();
+            let (mut ta, mut tb) = (one(da.tracks), one(db.tracks));
+            let mut warnings = da.warnings;
+            warnings.extend(db.warnings);
+            let secs = |t: &[f32]| t.len() as f32 / SAMPLE_RATE as f32;
+            if (secs(&ta) - secs(&tb)).abs() > 0.5 {
+                warnings.push(Warning::LengthMismatch { a: secs(&ta), b: secs(&tb) });
+            }
+            let n = ta.len().max(tb.len());
+            ta.resize(n, 0.0);
+            tb.resize(n, 0.0);
+            Ok(Decoded { tracks: vec![ta, tb], info: da.info, warnings })
+        }
+    }
+}
+
+/// Writes the sum of `tracks` (16 kHz) as a 16-bit mono WAV, scaled down only if the sum would
+/// clip: the preview soundtrack when each person has their own track. Streams to the file.
+pub fn write_mix_wav(path: &Path, tracks: &[Vec<f32>]) -> Result<()> {
+    let io = |source| PipelineError::Write { path: path.to_path_buf(), source };
+    let n = tracks.iter().map(Vec::len).min().unwrap_or(0);
+    let sum = |i: usize| tracks.iter().map(|t| t[i]).sum::<f32>();
+    let peak = (0..n).map(|i| sum(i).abs()).fold(0.0f32, f32::max);
+    let gain = if peak > 1.0 { 1.0 / peak } else { 1.0 };
+    let data_len = u32::try_from(n * 2).map_err(|_| {
+        io(std::io::Error::new(std::io::ErrorKind::InvalidInput, "too long for a WAV file (4 GB)"))
+    })?;
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
+    let mut header = Vec::with_capacity(44);
+    header.extend_from_slice(b"RIFF");
+    header.extend_from_slice(&(36 + data_len).to_le_bytes());
+    header.extend_from_slice(b"WAVEfmt ");
+    header.extend_from_slice(&16u32.to_le_bytes());
+    header.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    header.extend_from_slice(&1u16.to_le_bytes()); // mono
+    header.extend_from_slice(&SAMPLE_RATE.to_le_bytes());
+    header.extend_from_slice(&(SAMPLE_RATE * 2).to_le_bytes());
+    header.extend_from_slice(&2u16.to_le_bytes());
+    header.extend_from_slice(&16u16.to_le_bytes());
+    header.extend_from_slice(b"data");
+    header.extend_from_slice(&data_len.to_le_bytes());
+    w.write_all(&header).map_err(io)?;
+    for i in 0..n {
+        let v = (sum(i) * gain * 32767.0).round().clamp(-32768.0, 32767.0) as i16;
+        w.write_all(&v.to_le_bytes()).map_err(io)?;
+    }
+    w.flush().map_err(io)
+}

@@ -1,0 +1,81 @@
+//! `duologue plot --pred P.npz [--gt G.npz] [--audio A.wav] --out clip.svg`: one clip's mouth
+//! opening vs audio energy, gaze angle to the partner and speaker masks as a three-panel SVG
+//! (issue 7; series defined in crates/eval/src/plot.rs).
+
+use anyhow::{Context, Result};
+use duologue_audio::{decode_file, ChannelMode};
+use duologue_eval::plot::{clip_svg, frame_energy_db, ClipSeries};
+use duologue_face::FaceModel;
+use duologue_params::Duo;
+use std::path::PathBuf;
+
+/// Arguments of `duologue plot`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Result to plot (.npz, e.g. from `duologue generate`).
+    #[arg(long)]
+    pub pred: PathBuf,
+    /// Ground truth of the same clip (.npz, e.g. `duologue data extract`), drawn dashed.
+    #[arg(long)]
+    pub gt: Option<PathBuf>,
+    /// The clip's recording (any format `duologue generate` reads), for the energy curve.
+    #[arg(long)]
+    pub audio: Option<PathBuf>,
+    /// SVG file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let face = FaceModel::shared();
+    let pred = Duo::read(&args.pred)?;
+    let (series, gt_series) = match &args.gt {
+        Some(path) => {
+            let gt = Duo::read(path)?;
+            let (p, g) = ClipSeries::pair(&pred, &gt, face)
+                .with_context(|| format!("{} vs {}", args.pred.display(), path.display()))?;
+            (p, Some(g))
+        }
+        None => (ClipSeries::of(&pred, face).with_context(|| args.pred.display().to_string())?, None),
+    };
+    let energy = match &args.audio {
+        Some(path) => {
+            let decoded = decode_file(path, ChannelMode::Mix)?;
+            for w in &decoded.warnings {
+                eprintln!("warning: {}: {w}", path.display());
+            }
+            Some(frame_energy_db(&decoded.mix()).with_context(|| path.display().to_string())?)
+        }
+        None => None,
+    };
+    if let Some(e) = &energy {
+        if e.len().abs_diff(pred.frames()) > 1 {
+            eprintln!(
+                "warning: the audio covers {} frames, the result {}; the energy curve is drawn on the result's time axis",
+                e.len(),
+                pred.frames()
+            );
+        }
+    }
+    let mut title = args.pred.display().to_string();
+    if let Some(g) = &args.gt {
+        title.push_str(&format!(" vs {} (dashed)", g.display()));
+    }
+    let svg = clip_svg(&series, gt_series.as_ref(), energy.as_deref(), &title)?;
+    if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
+    }
+    std::fs::write(&args.out, svg).with_context(|| args.out.display().to_string())?;
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    println!(
+        "{}: {} frames ({:.1} s); mean mouth opening A {:.1} mm, B {:.1} mm; mean gaze angle A {:.1}°, B {:.1}°",
+        args.out.display(),
+        pred.frames(),
+        pred.seconds(),
+        mean(&series.mouth_mm[0]),
+        mean(&series.mouth_mm[1]),
+        mean(&series.gaze_deg[0]),
+        mean(&series.gaze_deg[1])
+    );
+    Ok(())
+}

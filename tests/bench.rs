@@ -1,0 +1,116 @@
+//! `duologue bench generate` end to end on tiny settings: every case runs in its own process on
+//! real (espeak-ng) speech and reports its stages and peak memory; cases past `--max-windows`
+//! are estimated from the measured ones. No timing thresholds: timings belong to the benchmark.
+//! Needs espeak-ng (scripts/setup.sh installs it).
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn duologue(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_duologue")).args(args).output().expect("run duologue")
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("duologue-bench-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn num(v: &Value, key: &str) -> f64 {
+    v[key].as_f64().unwrap_or_else(|| panic!("{key} is not a number in {v}"))
+}
+
+#[test]
+fn bench_generate_measures_each_case_in_its_own_process_and_estimates_the_rest() {
+    let dir = tempdir("generate");
+    let json = dir.join("bench.json");
+    let run = duologue(&[
+        "bench",
+        "generate",
+        "--durations",
+        "2,12",
+        "--configs",
+        "default,configs/tiny.toml",
+        "--steps",
+        "1",
+        "--max-windows",
+        "1",
+        "--work",
+        dir.join("work").to_str().unwrap(),
+        "--out",
+        json.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    let table = String::from_utf8_lossy(&run.stdout);
+    assert!(table.starts_with("| model |"), "{table}");
+    assert_eq!(table.lines().count(), 2 + 4, "{table}");
+
+    let v: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert!(num(&v, "cores") >= 1.0);
+    let cases = v["cases"].as_array().unwrap();
+    let names: Vec<(&str, f64)> =
+        cases.iter().map(|c| (c["config"].as_str().unwrap(), num(c, "audio_s"))).collect();
+    assert_eq!(names, [("default", 2.0), ("default", 12.0), ("tiny", 2.0), ("tiny", 12.0)]);
+    for c in cases {
+        let audio = num(c, "audio_s");
+        let wall = num(c, "wall_s");
+        assert!(wall > 0.0 && wall.is_finite(), "{c}");
+        assert!((num(c, "rtf") - wall / audio).abs() < 1e-9, "{c}");
+        assert!(num(c, "params") > 1000.0, "{c}");
+        // Both models have windows of 50 frames (2 s): one for 2 s, eight (hop 40) for 12 s.
+        assert_eq!(num(c, "window_frames"), 50.0, "{c}");
+        let windows = num(c, "windows");
+        if audio == 2.0 {
+            assert_eq!(c["measured"], true, "{c}");
+            assert_eq!(windows, 1.0);
+            let r = &c["report"];
+            assert_eq!(num(r, "frames"), 50.0, "{c}");
+            assert_eq!(num(r, "windows"), 1.0);
+            assert_eq!(num(r, "steps"), 1.0);
+            assert_eq!(r["speech_found"], true, "the espeak-ng conversation must hold speech: {c}");
+            let peak = num(c, "peak_rss_mib");
+            // A real resident set: more than the binary's few MiB, far below a GiB here.
+            assert!(peak > 5.0 && peak < 1024.0, "{c}");
+            for stage in ["load", "decode", "masks_features", "sample", "write_npz"] {
+                let s = &r["stages"][stage];
+                assert!(s["s"].as_f64().is_some_and(|t| t >= 0.0), "{stage}: {c}");
+                // The high-water mark never goes down, and the total is the last one.
+                assert!(s["peak_rss_mib"].as_f64().is_some_and(|m| m <= peak), "{stage}: {c}");
+            }
+            assert!(r["stages"]["exports"].is_null(), "no exports were asked for: {c}");
+            assert!(num(c, "sample_s_per_window") > 0.0);
+        } else {
+            assert_eq!(c["measured"], false, "12 s needs 8 windows, above --max-windows: {c}");
+            assert_eq!(windows, 8.0);
+            assert!(c["peak_rss_mib"].is_null() && c["report"].is_null(), "{c}");
+        }
+    }
+    // Each measured case wrote its result; the speech was made once and cut per duration.
+    let work = dir.join("work");
+    assert!(work.join("out-default-2s/talk.npz").is_file());
+    assert!(work.join("out-tiny-2s/talk.npz").is_file());
+    assert!(work.join("conversation.wav").is_file());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bench_generate_rejects_an_unknown_model_in_one_line() {
+    let dir = tempdir("unknown");
+    let run = duologue(&[
+        "bench",
+        "generate",
+        "--configs",
+        "huge",
+        "--durations",
+        "2",
+        "--work",
+        dir.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success() && !err.contains("panicked"), "{err}");
+    assert!(err.contains("unknown model \"huge\""), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

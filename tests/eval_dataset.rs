@@ -1,0 +1,218 @@
+//! `duologue eval --model CKPT --data DIR` end to end on real data (issues 7 and 9): a tiny
+//! simulated dataset, a tiny model trained a few steps, the evaluation with every baseline, and
+//! one-line errors for bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn duologue(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_duologue")).args(args).output().expect("run duologue")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("duologue-evalds-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn assert_clean_failure(out: &Output, needles: &[&str]) {
+    let err = stderr(out);
+    assert!(!out.status.success(), "expected failure, got success: {err}");
+    assert!(!err.contains("panicked"), "panic: {err}");
+    let error_lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error")).collect();
+    assert_eq!(error_lines.len(), 1, "one error line expected: {err}");
+    for n in needles {
+        assert!(err.contains(n), "'{n}' not in: {err}");
+    }
+}
+
+/// 8 clips of 4 s; seed 2 with these fractions puts 2 clips in test, 5 in train, 1 in val.
+fn simulate(dir: &Path) -> PathBuf {
+    let sim = dir.join("sim");
+    let run = duologue(&[
+        "simulate",
+        "--clips",
+        "8",
+        "--seconds",
+        "4",
+        "--seed",
+        "2",
+        "--test",
+        "0.25",
+        "--val",
+        "0.1",
+        "--out",
+        sim.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    sim
+}
+
+fn train_tiny(data: &Path, out: &Path) -> PathBuf {
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tiny.toml");
+    let run = duologue(&[
+        "train",
+        "--config",
+        config,
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--steps",
+        "5",
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    out.join("checkpoint.safetensors")
+}
+
+fn num(v: &serde_json::Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+#[test]
+fn eval_scores_a_checkpoint_and_the_baselines_on_the_test_split() {
+    let dir = tempdir("full");
+    let sim = simulate(&dir);
+    let ckpt = train_tiny(&sim, &dir.join("run"));
+    let out = dir.join("report");
+    let run = duologue(&[
+        "eval",
+        "--model",
+        ckpt.to_str().unwrap(),
+        "--data",
+        sim.to_str().unwrap(),
+        "--steps",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let v: serde_json::Value = serde_json::from_slice(&run.stdout).expect("JSON on stdout");
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("eval.json")).unwrap()).unwrap();
+    assert_eq!(v, written, "--json prints what eval.json holds");
+    assert_eq!(v["clips"], 2);
+    assert_eq!(v["frames"], 200, "2 clips x 4 s x 25 fps");
+    assert_eq!(v["settings"]["ddim_steps"], 2);
+    assert_eq!(v["settings"]["window_frames"], 50);
+    // Retrieval windows as long as the test clips: one per 100-frame training clip.
+    assert_eq!(v["settings"]["retrieval_window_frames"], 100);
+    assert_eq!(v["settings"]["train_windows"], 5, "5 training clips of 100 frames");
+    let order: Vec<&str> = v["order"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    assert_eq!(order, ["gt", "model", "mean", "listen-r", "listen-a", "listen-m", "independent"]);
+    let m = &v["methods"];
+
+    // The ground truth against itself: every error is zero, FD ~ 0; its quality metrics are the
+    // reference. Simulated lips follow the speech and listeners mostly look at each other.
+    let gt = &m["gt"];
+    for g in ["FULL", "EXP", "ROT", "TRANSL", "EYE", "LIP"] {
+        assert_eq!(num(&gt["mse"][g]), 0.0, "{g}");
+    }
+    assert_eq!(num(&gt["vmse_m2"]), 0.0);
+    assert_eq!(num(&gt["lip_vertex_error_speaker_m2"]), 0.0);
+    assert!(num(&gt["fd_params"]).abs() < 1e-6 && num(&gt["pfd_params"]).abs() < 1e-6);
+    let agree = num(&gt["role_agreement"]);
+    assert!(agree > 0.6 && agree <= 1.0, "GT mask-role agreement {agree}");
+    let gaze = num(&gt["listening_gaze_rate"]);
+    assert!(gaze > 0.5 && gaze <= 1.0, "GT gaze at partner while listening {gaze}");
+    assert!(num(&gt["sid_speaker_bits"]) > 0.0);
+
+    // Every method: finite, non-negative errors over the same 200 frames.
+    for name in &order[1..] {
+        let r = &m[*name];
+        assert_eq!(r["frames"], 200, "{name}");
+        for key in ["vmse_m2", "vmse_speaker_m2", "vmse_listener_m2", "lip_vertex_error_speaker_m2"] {
+            let x = num(&r[key]);
+            assert!(x.is_finite() && x >= 0.0, "{name} {key} {x}");
+        }
+        for g in ["FULL", "EXP", "ROT", "TRANSL", "EYE", "LIP"] {
+            assert!(num(&r["mse"][g]).is_finite(), "{name} {g}");
+        }
+        let rate = num(&r["role_agreement"]);
+        assert!((0.0..=1.0).contains(&rate), "{name} {rate}");
+    }
+    assert!(num(&m["model"]["mse"]["FULL"]) > 0.0);
+    // The mean pose never moves: one k-means cluster (SID 0) and lips that never move, so
+    // mask-role agreement is 0.
+    assert_eq!(num(&m["mean"]["sid_speaker_bits"]), 0.0);
+    assert_eq!(num(&m["mean"]["role_agreement"]), 0.0);
+    assert!(num(&m["mean"]["fd_params"]) > 0.0);
+
+    let md = std::fs::read_to_string(out.join("eval.md")).unwrap();
+    assert!(md.contains("| gt |") && md.contains("| listen-m |") && md.contains("x 1e3"), "{md}");
+
+    // Seeded: the same run again gives the same model numbers.
+    let again = duologue(&[
+        "eval",
+        "--model",
+        ckpt.to_str().unwrap(),
+        "--data",
+        sim.to_str().unwrap(),
+        "--steps",
+        "2",
+        "--clips",
+        "1",
+        "--baselines",
+        "none",
+        "--no-vertices",
+        "--out",
+        dir.join("again").to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    let a: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(a["clips"], 1);
+    assert_eq!(a["order"].as_array().unwrap().len(), 2, "gt and model only");
+    assert!(a["methods"]["model"]["vmse_m2"].is_null(), "--no-vertices");
+    let b = duologue(&[
+        "eval",
+        "--model",
+        ckpt.to_str().unwrap(),
+        "--data",
+        sim.to_str().unwrap(),
+        "--steps",
+        "2",
+        "--clips",
+        "1",
+        "--baselines",
+        "none",
+        "--no-vertices",
+        "--out",
+        dir.join("again").to_str().unwrap(),
+        "--json",
+    ]);
+    let b: serde_json::Value = serde_json::from_slice(&b.stdout).unwrap();
+    assert_eq!(a["methods"]["model"]["mse"], b["methods"]["model"]["mse"]);
+
+    // Bad input: one error line naming the file, never a panic.
+    let model = ckpt.to_str().unwrap();
+    let data = sim.to_str().unwrap();
+    let junk = dir.join("junk.safetensors");
+    std::fs::write(&junk, b"not a checkpoint").unwrap();
+    assert_clean_failure(
+        &duologue(&["eval", "--model", junk.to_str().unwrap(), "--data", data]),
+        &["junk.safetensors"],
+    );
+    assert_clean_failure(
+        &duologue(&["eval", "--model", model, "--data", data, "--split", "nosuch"]),
+        &["no clips in split 'nosuch'", "sim"],
+    );
+    assert_clean_failure(
+        &duologue(&["eval", "--model", model, "--data", dir.to_str().unwrap()]),
+        &["manifest.jsonl"],
+    );
+    assert_clean_failure(
+        &duologue(&["eval", "--model", model, "--data", data, "--train-data", dir.to_str().unwrap()]),
+        &["manifest.jsonl"],
+    );
+    assert_clean_failure(
+        &duologue(&["eval", "--model", model, "--data", data, "--baselines", "mean,oracle"]),
+        &["oracle"],
+    );
+}
