@@ -141,11 +141,16 @@ fn eval_scores_a_checkpoint_and_the_baselines_on_the_test_split() {
     // The mean pose never moves: one k-means cluster (SID 0) and lips that never move, so
     // mask-role agreement is 0.
     assert_eq!(num(&m["mean"]["sid_speaker_bits"]), 0.0);
+    for g in ["EXP", "JAW", "HEAD"] {
+        assert_eq!(num(&m["mean"]["sid_groups_bits"][g]["listener"]), 0.0, "mean {g}");
+    }
+    assert!(num(&gt["sid_groups_bits"]["EXP"]["speaker"]) > 0.0);
     assert_eq!(num(&m["mean"]["role_agreement"]), 0.0);
     assert!(num(&m["mean"]["fd_params"]) > 0.0);
 
     let md = std::fs::read_to_string(out.join("eval.md")).unwrap();
     assert!(md.contains("| gt |") && md.contains("| listen-m |") && md.contains("x 1e3"), "{md}");
+    assert!(md.contains("SID per parameter group") && md.contains("| mean | 0.00 / 0.00 |"), "{md}");
 
     // Seeded: the same run again gives the same model numbers.
     let again = duologue(&[

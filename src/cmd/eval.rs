@@ -378,6 +378,11 @@ fn summary_json(s: &MethodSummary) -> serde_json::Value {
         "sid_speaker_bits": opt_json(s.sid_speaker),
         "sid_listener_bits": opt_json(s.sid_listener),
         "sid_rows": s.sid_rows,
+        "sid_groups_bits": s
+            .sid_groups
+            .iter()
+            .map(|(g, [sp, li])| ((*g).to_string(), serde_json::json!({"speaker": opt_json(*sp), "listener": opt_json(*li)})))
+            .collect::<serde_json::Map<_, _>>(),
         "role_agreement": opt_json(s.role_agreement),
         "listening_gaze_rate": opt_json(s.listening_gaze),
     })
@@ -423,6 +428,21 @@ fn markdown(title: &str, rows: &[(String, MethodSummary)], notes: &[String]) -> 
             f(r.role_agreement, 100.0, 1),
             f(r.listening_gaze, 100.0, 1),
         ));
+    }
+    // Diversity per parameter group (DualTalk reports expression, jaw and head separately).
+    s.push_str("\nSID per parameter group, bits, speaker / listener (EXP psi 0..63, JAW psi 0..20, HEAD neck + head rotation):\n\n| method |");
+    let groups: Vec<&str> =
+        rows.first().map(|(_, r)| r.sid_groups.iter().map(|g| g.0).collect()).unwrap_or_default();
+    for g in &groups {
+        s.push_str(&format!(" {g} |"));
+    }
+    s.push_str(&format!("\n|---|{}\n", "---|".repeat(groups.len())));
+    for (name, r) in rows {
+        s.push_str(&format!("| {name} |"));
+        for (_, [sp, li]) in &r.sid_groups {
+            s.push_str(&format!(" {} / {} |", f(*sp, 1.0, 2), f(*li, 1.0, 2)));
+        }
+        s.push('\n');
     }
     if !notes.is_empty() {
         s.push('\n');

@@ -248,7 +248,15 @@ pub struct MethodSummary {
     pub sid_listener: Option<f64>,
     /// Rows that went into the speaker / listener SID (after the reservoir cap).
     pub sid_rows: [usize; 2],
+    /// SID per parameter group, as DualTalk reports diversity separately for expression, jaw
+    /// and head: `(name, [speaker, listener])` for [`SID_GROUPS`], bits, same rows and k.
+    pub sid_groups: Vec<(&'static str, [Option<f64>; 2])>,
 }
+
+/// Parameter groups of the per-group SID (DESIGN §3 columns): EXP all 63 expression
+/// coefficients, JAW the lip/jaw group psi[0..20], HEAD the neck and head axis-angles theta[0..6].
+pub const SID_GROUPS: [(&str, std::ops::Range<usize>); 3] =
+    [("EXP", 0..63), ("JAW", 0..20), ("HEAD", 63..69)];
 
 impl MethodAccumulator {
     /// An empty accumulator.
@@ -341,6 +349,19 @@ impl MethodAccumulator {
             }
             sid(&r.rows, X_DIM, sid_cfg).map(Some)
         };
+        let sid_cols = |r: &Reservoir, cols: &std::ops::Range<usize>| -> Result<Option<f64>, EvalError> {
+            if r.rows.len() / X_DIM < sid_cfg.k.max(1) {
+                return Ok(None);
+            }
+            let sub: Vec<f64> =
+                r.rows.chunks_exact(X_DIM).flat_map(|row| row[cols.clone()].iter().copied()).collect();
+            sid(&sub, cols.len(), sid_cfg).map(Some)
+        };
+        let mut sid_groups = Vec::with_capacity(SID_GROUPS.len());
+        for (name, cols) in &SID_GROUPS {
+            sid_groups
+                .push((*name, [sid_cols(&self.sid_speaker, cols)?, sid_cols(&self.sid_listener, cols)?]));
+        }
         Ok(MethodSummary {
             clips: self.clips,
             frames: self.frames,
@@ -359,6 +380,7 @@ impl MethodAccumulator {
             sid_speaker: sid_of(&self.sid_speaker)?,
             sid_listener: sid_of(&self.sid_listener)?,
             sid_rows: [self.sid_speaker.rows.len() / X_DIM, self.sid_listener.rows.len() / X_DIM],
+            sid_groups,
         })
     }
 }
@@ -435,6 +457,14 @@ mod tests {
         // 120 frames x 2 people, half speaking: SID on 120 rows per role (>= k = 40).
         assert_eq!(s.sid_rows, [120, 120]);
         assert!(s.sid_speaker.unwrap() > 0.0);
+        // Per-group SID: one value per group and role, each within [0, log2 k].
+        assert_eq!(s.sid_groups.iter().map(|g| g.0).collect::<Vec<_>>(), ["EXP", "JAW", "HEAD"]);
+        for (_, v) in &s.sid_groups {
+            for b in v {
+                let b = b.expect("enough rows");
+                assert!((0.0..=(sid_cfg.k as f64).log2() + 1e-9).contains(&b), "{b}");
+            }
+        }
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub mod plot;
 pub mod quality;
 mod sid;
 
-pub use aggregate::{AggregateConfig, GaussianAcc, MethodAccumulator, MethodSummary};
+pub use aggregate::{AggregateConfig, GaussianAcc, MethodAccumulator, MethodSummary, SID_GROUPS};
 pub use baselines::{Library, LibraryWindow};
 pub use fd::{fd, frechet_distance, Gaussian};
 pub use mesh::{gaze_metrics, vertex_metrics, GazeMetrics, VertexMetrics, MUTUAL_GAZE_DEG};
