@@ -117,6 +117,12 @@ fn eval_scores_a_checkpoint_and_the_baselines_on_the_test_split() {
     assert_eq!(num(&gt["vmse_m2"]), 0.0);
     assert_eq!(num(&gt["lip_vertex_error_speaker_m2"]), 0.0);
     assert!(num(&gt["fd_params"]).abs() < 1e-6 && num(&gt["pfd_params"]).abs() < 1e-6);
+    // Vertex features are world positions of two heads a metre apart: a covariance with a few
+    // large and many near-zero eigenvalues, where the square-root trace is exact only to about
+    // sqrt(eps) x the largest eigenvalue per null direction, so "zero" is relative here.
+    let fdv_scale = num(&m["mean"]["fd_vertices"]);
+    assert!(num(&gt["fd_vertices"]).abs() < 1e-3 * fdv_scale, "{} vs {fdv_scale}", gt["fd_vertices"]);
+    assert!(num(&gt["pfd_vertices"]).abs() < 1e-3 * num(&m["mean"]["pfd_vertices"]));
     let agree = num(&gt["role_agreement"]);
     assert!(agree > 0.6 && agree <= 1.0, "GT mask-role agreement {agree}");
     let gaze = num(&gt["listening_gaze_rate"]);
@@ -147,6 +153,7 @@ fn eval_scores_a_checkpoint_and_the_baselines_on_the_test_split() {
     assert!(num(&gt["sid_groups_bits"]["EXP"]["speaker"]) > 0.0);
     assert_eq!(num(&m["mean"]["role_agreement"]), 0.0);
     assert!(num(&m["mean"]["fd_params"]) > 0.0);
+    assert!(num(&m["mean"]["fd_vertices"]) > 0.0 && num(&m["mean"]["pfd_vertices"]) > 0.0);
 
     let md = std::fs::read_to_string(out.join("eval.md")).unwrap();
     assert!(md.contains("| gt |") && md.contains("| listen-m |") && md.contains("x 1e3"), "{md}");

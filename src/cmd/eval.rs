@@ -367,6 +367,8 @@ fn summary_json(s: &MethodSummary) -> serde_json::Value {
         "frames": s.frames,
         "fd_params": opt_json(s.fd),
         "pfd_params": opt_json(s.pfd),
+        "fd_vertices": opt_json(s.fd_vertices),
+        "pfd_vertices": opt_json(s.pfd_vertices),
         "mse": s.mse.as_ref().map(group_json),
         "mse_speaker": s.mse_speaker.as_ref().map(group_json),
         "mse_listener": s.mse_listener.as_ref().map(group_json),
@@ -393,26 +395,29 @@ fn markdown(title: &str, rows: &[(String, MethodSummary)], notes: &[String]) -> 
     let mut s = format!("# {title}\n\n");
     s.push_str(
         "Units: FD / P-FD on per-frame motion parameters (78 per person-frame, both people pooled / \
-         156 per frame, A then B), not on Inception features of renders; parameter MSE columns \
+         156 per frame, A then B), not on Inception features of renders; FD-V / P-FD-V the same on 64 \
+         posed face-model vertices (world positions, cm², so x 1e4); parameter MSE columns \
          are raw MSE x 1e3 (EXP/LIP coefficient², ROT/EYE rad², TRANSL m² of t0 + dt); vMSE and \
          lip errors in mm² (m² x 1e6); SID in bits (k = 40, max 5.32); agree = mask-role \
          agreement, gaze-L = gaze at the partner while listening, both in %. Frame-weighted over \
          clips. `gt` is the ground truth scored against itself (reference for SID, agree, gaze-L).\n\n",
     );
     s.push_str(
-        "| method | FD | P-FD | FULL | EXP | ROT | TRANSL | EYE | LIP | vMSE | vMSE-S | vMSE-L | lip-S | \
+        "| method | FD | P-FD | FD-V | P-FD-V | FULL | EXP | ROT | TRANSL | EYE | LIP | vMSE | vMSE-S | vMSE-L | lip-S | \
          SID-S | SID-L | agree | gaze-L |\n",
     );
-    s.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    s.push_str(&format!("|---|{}\n", "---|".repeat(18)));
     let f = |v: Option<f64>, scale: f64, prec: usize| {
         v.map_or("-".to_string(), |v| format!("{:.prec$}", if v.abs() < 1e-12 { 0.0 } else { v * scale }))
     };
     for (name, r) in rows {
         let g = |sel: fn(&GroupMse) -> f64| f(r.mse.as_ref().map(sel), 1e3, 3);
         s.push_str(&format!(
-            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             f(r.fd.map(|v| v.max(0.0)), 1.0, 3),
             f(r.pfd.map(|v| v.max(0.0)), 1.0, 3),
+            f(r.fd_vertices.map(|v| v.max(0.0)), 1e4, 3),
+            f(r.pfd_vertices.map(|v| v.max(0.0)), 1e4, 3),
             g(|m| m.full),
             g(|m| m.exp),
             g(|m| m.rot),
@@ -707,6 +712,8 @@ fn run_dataset(args: &Args) -> Result<()> {
         "feature_spaces": {
             "fd_params": "per person-frame motion parameters x [78] (psi, theta, dt), both people pooled",
             "pfd_params": "per frame [156]: A's 78 parameters then B's",
+            "fd_vertices": "per person-frame world positions (m) of 64 posed face-model vertices strided over skin, lips and brows [192], both people pooled",
+            "pfd_vertices": "per frame [384]: A's vertex features then B's",
             "sid": "per person-frame parameters [78], split by the GT mask (speaker m >= 0.5)",
             "role_agreement": "mean lip-vertex speed (unposed head, expression only) over a centred 25-frame (1 s) window",
             "listening_gaze_rate": "angle between gaze (mean of both eyes) and the direction to the partner's eye-centre midpoint",
@@ -714,7 +721,7 @@ fn run_dataset(args: &Args) -> Result<()> {
         "units": {
             "mse": "raw: EXP/LIP coefficient², ROT/EYE rad², TRANSL m² (absolute t0 + dt), FULL mixed",
             "vmse_m2": "m²", "lip_vertex_error_m2": "m² (per-frame max over lip vertices, FaceFormer)",
-            "fd_params": "parameter units²", "sid": "bits", "role_agreement": "fraction", "listening_gaze_rate": "fraction",
+            "fd_params": "parameter units²", "fd_vertices": "m²", "sid": "bits", "role_agreement": "fraction", "listening_gaze_rate": "fraction",
         },
         "baselines": baselines.iter().map(|b| (b.name().to_string(), serde_json::Value::from(b.describe()))).collect::<serde_json::Map<_, _>>(),
         "notes": notes,

@@ -10,10 +10,16 @@
 //!   features and their outer products, not per-clip FDs averaged); feature spaces as in
 //!   [`param_features`](crate::param_features) (`[78]` per person-frame, both people pooled) and
 //!   [`paired_features`](crate::paired_features) (`[156]` per frame).
+//! - FD-V / P-FD-V: the same on the face model's surface, [`vertex_features`] of
+//!   [`FD_VERTICES`] posed vertices (`[192]` per person-frame; `[384]` per frame), computed with
+//!   the vertex metrics.
 //! - SID: k-means over speaker (listener) person-frames of all clips; to bound memory and time,
 //!   at most `sid_cap` rows per role are kept by seeded reservoir sampling (uniform over frames).
 
-use crate::quality::{listening_gaze, role_agreement, role_vertex_metrics, LIP_ACTIVITY_WINDOW};
+use crate::quality::{
+    listening_gaze, role_agreement, role_vertex_metrics, vertex_feature_indices, vertex_features,
+    FD_VERTICES, LIP_ACTIVITY_WINDOW,
+};
 use crate::{frechet_distance, param_mse, sid, EvalError, Gaussian, GroupMse, SidConfig, SPEAKER_THRESHOLD};
 use duologue_face::FaceModel;
 use duologue_params::rng::Xoshiro256;
@@ -207,6 +213,9 @@ pub struct MethodAccumulator {
     gaze: Weighted,
     fd: GaussianAcc,
     pfd: GaussianAcc,
+    fd_vertices: GaussianAcc,
+    pfd_vertices: GaussianAcc,
+    vertex_indices: Option<Vec<usize>>,
     sid_speaker: Reservoir,
     sid_listener: Reservoir,
 }
@@ -242,6 +251,10 @@ pub struct MethodSummary {
     pub fd: Option<f64>,
     /// P-FD against the reference, paired parameter features `[156]`.
     pub pfd: Option<f64>,
+    /// FD on vertex features (`[3 * FD_VERTICES]` per person-frame, m²); `None` without vertices.
+    pub fd_vertices: Option<f64>,
+    /// P-FD on vertex features (both people's side by side per frame), m².
+    pub pfd_vertices: Option<f64>,
     /// SID of speaker person-frames, bits (`None` with fewer frames than k).
     pub sid_speaker: Option<f64>,
     /// SID of listener person-frames, bits.
@@ -277,6 +290,9 @@ impl MethodAccumulator {
             gaze: Weighted::default(),
             fd: GaussianAcc::new(X_DIM),
             pfd: GaussianAcc::new(2 * X_DIM),
+            fd_vertices: GaussianAcc::new(3 * FD_VERTICES),
+            pfd_vertices: GaussianAcc::new(6 * FD_VERTICES),
+            vertex_indices: None,
             sid_speaker: Reservoir::new(X_DIM, cfg.sid_cap, cfg.seed),
             sid_listener: Reservoir::new(X_DIM, cfg.sid_cap, cfg.seed ^ 0x5EED),
         }
@@ -302,6 +318,19 @@ impl MethodAccumulator {
             self.vmse_listener.add(v.vmse_listener, v.listener_frames);
             self.lip.add(Some(v.lip_max_sq), v.frames);
             self.lip_speaker.add(v.lip_max_sq_speaker, v.speaker_frames);
+        }
+        if self.cfg.vertices {
+            let idx = self.vertex_indices.get_or_insert_with(|| vertex_feature_indices(model)).clone();
+            let w = 3 * idx.len();
+            let (fa, fb) = (vertex_features(&pred.a, model, &idx), vertex_features(&pred.b, model, &idx));
+            if w == 3 * FD_VERTICES {
+                for k in 0..frames {
+                    let (ra, rb) = (&fa[k * w..(k + 1) * w], &fb[k * w..(k + 1) * w]);
+                    self.fd_vertices.push(ra);
+                    self.fd_vertices.push(rb);
+                    self.pfd_vertices.push(&[ra, rb].concat());
+                }
+            }
         }
         self.agree.add(agree.rate, agree.frames);
         self.gaze.add(gaze.rate, gaze.frames);
@@ -377,6 +406,8 @@ impl MethodAccumulator {
             listening_gaze: self.gaze.mean(),
             fd: fd_of(&self.fd, &reference.fd)?,
             pfd: fd_of(&self.pfd, &reference.pfd)?,
+            fd_vertices: fd_of(&self.fd_vertices, &reference.fd_vertices)?,
+            pfd_vertices: fd_of(&self.pfd_vertices, &reference.pfd_vertices)?,
             sid_speaker: sid_of(&self.sid_speaker)?,
             sid_listener: sid_of(&self.sid_listener)?,
             sid_rows: [self.sid_speaker.rows.len() / X_DIM, self.sid_listener.rows.len() / X_DIM],

@@ -18,6 +18,41 @@ use duologue_params::{Duo, Person, PSI, THETA};
 /// Default lip-activity window: 25 frames (1 s at 25 fps), centred on the frame.
 pub const LIP_ACTIVITY_WINDOW: usize = 25;
 
+/// Vertices per person in the vertex feature space of FD-V / P-FD-V ([`vertex_features`]).
+pub const FD_VERTICES: usize = 64;
+
+/// The [`FD_VERTICES`] vertices of the vertex feature space: evenly strided over the skin, lip
+/// and brow vertices in index order (eyeballs, teeth and mouth interior left out: they move with
+/// gaze and jaw already seen through the lids and lips), so the set is fixed for the face model.
+pub fn vertex_feature_indices(model: &FaceModel) -> Vec<usize> {
+    let surface: Vec<usize> = model
+        .regions
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| matches!(r, Region::Skin | Region::Lips | Region::Brow))
+        .map(|(i, _)| i)
+        .collect();
+    let n = surface.len();
+    (0..FD_VERTICES.min(n)).map(|j| surface[j * n / FD_VERTICES.min(n).max(1)]).collect()
+}
+
+/// Per-frame vertex features of one person, `[frames * 3 * indices.len()]` row-major: world
+/// positions in metres of the `indices` vertices (e.g. [`vertex_feature_indices`]) of the head
+/// posed with its identity, expression, rotations and `t0 + dt` (DESIGN §3-4). The feature space
+/// of FD-V / P-FD-V: FD on the face model's surface rather than on raw parameters.
+pub fn vertex_features(person: &Person, model: &FaceModel, indices: &[usize]) -> Vec<f64> {
+    let mut posed = Posed::default();
+    let mut out = Vec::with_capacity(person.x.frames() * 3 * indices.len());
+    for k in 0..person.x.frames() {
+        let x = person.x.frame(k);
+        model.pose_into(&person.beta, &x[PSI], &x[THETA], person.translation(k), &mut posed);
+        for &i in indices {
+            out.extend(posed.vertices[i].iter().map(|&v| v as f64));
+        }
+    }
+    out
+}
+
 /// Vertex errors of a prediction split by the ground-truth role of each person-frame.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RoleVertexMetrics {
