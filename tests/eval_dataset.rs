@@ -156,6 +156,16 @@ fn eval_scores_a_checkpoint_and_the_baselines_on_the_test_split() {
     assert!(num(&m["mean"]["fd_vertices"]) > 0.0 && num(&m["mean"]["pfd_vertices"]) > 0.0);
 
     let md = std::fs::read_to_string(out.join("eval.md")).unwrap();
+    // One clip's curves are drawn (the first by default) and named in the report.
+    let plots: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "svg"))
+        .collect();
+    assert_eq!(plots.len(), 1, "{plots:?}");
+    let svg = std::fs::read_to_string(&plots[0]).unwrap();
+    assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"), "{}", &svg[..80.min(svg.len())]);
+    assert!(svg.contains("polyline") && md.contains(&plots[0].display().to_string()), "{md}");
     assert!(md.contains("| gt |") && md.contains("| listen-m |") && md.contains("x 1e3"), "{md}");
     assert!(md.contains("SID per parameter group") && md.contains("| mean | 0.00 / 0.00 |"), "{md}");
 

@@ -26,6 +26,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use duologue_audio::{LogMel, LogMelConfig};
 use duologue_data::{Clip as DataClip, Dataset, OnError, StreamConfig};
 use duologue_eval::baselines::{b_speaks_more, mean_baseline, orient};
+use duologue_eval::plot::{clip_svg, frame_energy_db, ClipSeries};
 use duologue_eval::{
     fd, gaze_metrics, paired_features, param_features, param_mse, sid, split_by_role, vertex_metrics,
     AggregateConfig, GroupMse, Library, LibraryWindow, MethodAccumulator, MethodSummary, SidConfig,
@@ -95,6 +96,11 @@ pub struct Args {
     /// Device for the model: flex (CPU), or cuda[:N] / wgpu[:N] in builds with those features.
     #[arg(long, default_value = "flex")]
     pub device: String,
+    /// Clip (key) whose per-frame curves are drawn as SVG into the output folder: mouth opening
+    /// against audio energy, gaze angle to the partner, masks; the model solid, the ground
+    /// truth dashed. Default: the first clip evaluated.
+    #[arg(long)]
+    pub plot_clip: Option<String>,
     /// Print the raw values as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -312,6 +318,15 @@ fn sample_clip(
     Ok([duo.a.x, duo.b.x])
 }
 
+/// One clip's per-frame curves as SVG: the prediction against the ground truth (dashed) and
+/// the audio energy (crates/eval `plot`).
+fn plot_clip(pred: &Duo, gt: &Duo, audio: &[f32], face: &FaceModel, title: &str) -> Result<String> {
+    let (p, g) = ClipSeries::pair(pred, gt, face)?;
+    let energy = frame_energy_db(audio)?;
+    let energy = &energy[..energy.len().min(p.mask[0].len())];
+    Ok(clip_svg(&p, Some(&g), Some(energy), title)?)
+}
+
 /// Reads up to `cap` training windows of `l` frames (windows as in training: hop `l/2`,
 /// translations re-referenced to each window's start) into the baseline library. Returns the
 /// library and whether the cap cut the split short.
@@ -527,6 +542,9 @@ fn run_dataset(args: &Args) -> Result<()> {
         ProgressStyle::with_template("{bar:40} {pos}/{len} clips [{elapsed_precise}<{eta_precise}] {msg}")
             .context("progress template")?,
     );
+    let name = data_dir.file_name().map_or("dataset".into(), |s| s.to_string_lossy().into_owned());
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("eval-{name}")));
+    let mut plotted: Option<PathBuf> = None;
     let mut keys = Vec::new();
     for (i, clip) in stream_split(&ds, &args.split)?.take(total).enumerate() {
         let clip: DataClip =
@@ -625,6 +643,21 @@ fn run_dataset(args: &Args) -> Result<()> {
         for ((name, _), r) in methods.iter().zip(results) {
             r.with_context(|| format!("{}: method {name}", what()))?;
         }
+        let plot_this = args.plot_clip.as_deref().map_or(keys.is_empty(), |k| k == clip.key);
+        if plot_this && !args.no_vertices {
+            let svg = plot_clip(
+                &preds[1],
+                gt,
+                &clip.audio,
+                face,
+                &format!("{} — {}", clip.key, model_path.display()),
+            )
+            .with_context(what)?;
+            std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+            let path = out.join(format!("plot-{}.svg", clip.key.replace(['/', '\\'], "_")));
+            std::fs::write(&path, svg).with_context(|| format!("cannot write {}", path.display()))?;
+            plotted = Some(path);
+        }
         keys.push(clip.key.clone());
         bar.inc(1);
     }
@@ -643,8 +676,6 @@ fn run_dataset(args: &Args) -> Result<()> {
         ));
     }
 
-    let name = data_dir.file_name().map_or("dataset".into(), |s| s.to_string_lossy().into_owned());
-    let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("eval-{name}")));
     let (train_windows, capped) = library.as_ref().map_or((0, false), |(lib, c)| (lib.len(), *c));
     let mut notes: Vec<String> = vec![
         format!(
@@ -663,6 +694,14 @@ fn run_dataset(args: &Args) -> Result<()> {
     ];
     for b in &baselines {
         notes.push(format!("{}: {}", b.name(), b.describe()));
+    }
+    if let Some(p) = &plotted {
+        notes.push(format!(
+            "per-frame curves of one clip (the model solid, the ground truth dashed): {}",
+            p.display()
+        ));
+    } else if let Some(k) = &args.plot_clip {
+        notes.push(format!("--plot-clip {k}: no such clip evaluated (or --no-vertices), nothing plotted"));
     }
     if library.is_some() {
         notes.push(format!(
