@@ -131,8 +131,25 @@ fn generate_uses_the_built_in_model_without_flags() {
     assert_eq!(s["model"], "<embedded default model>");
     assert_eq!(s["frames"], 113);
     assert_eq!(s["warnings"].as_array().map(Vec::len), Some(0), "{s}");
-    assert_shapes(&Duo::read(&dir.join("out/dialog_stereo.npz")).unwrap(), 113);
+    let first = Duo::read(&dir.join("out/dialog_stereo.npz")).unwrap();
+    assert_shapes(&first, 113);
     assert!(dir.join("out/dialog_stereo_B.csv").is_file());
+
+    // Identities: random by seed, or taken from a result file with --identity.
+    let kept = dir.join("first.npz");
+    std::fs::copy(dir.join("out/dialog_stereo.npz"), &kept).unwrap();
+    assert_success(&generate(&dir, &[&audio, "--format", "arkit-csv", "--seed", "5"]));
+    let other = Duo::read(&dir.join("out/dialog_stereo.npz")).unwrap();
+    assert!(other.a.beta != first.a.beta && other.b.beta != first.b.beta, "another seed, other people");
+    let run = generate(
+        &dir,
+        &[&audio, "--format", "arkit-csv", "--seed", "5", "--identity", kept.to_str().unwrap()],
+    );
+    assert_success(&run);
+    let same = Duo::read(&dir.join("out/dialog_stereo.npz")).unwrap();
+    assert!(same.a.beta == first.a.beta && same.b.beta == first.b.beta, "--identity keeps the people");
+    let bad = generate(&dir, &[&audio, "--identity", &audio]);
+    assert_clean_failure(&bad, &["--identity", "dialog_stereo.ogg"]);
 }
 
 #[test]

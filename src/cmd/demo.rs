@@ -61,6 +61,7 @@ pub fn run(args: Args) -> Result<()> {
         // Offline on purpose: the demo never touches the network.
         llm: None,
         opts: GenerateOptions { steps: args.steps, guidance: None, seed: args.seed, overlap: None },
+        identities: None,
         max_seconds: max_seconds(DEFAULT_MAX_MINUTES)?,
         out: args.out.clone(),
         formats: args.formats.clone(),

@@ -56,6 +56,10 @@ pub struct Args {
     /// Seed of the noise and the random identities.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Take both people's identities (beta_A, beta_B) from this result .npz (a previous
+    /// `generate`, `duologue data extract` ...) instead of drawing them from the seed.
+    #[arg(long)]
+    pub identity: Option<PathBuf>,
     /// Refuse recordings longer than this (minutes). Decoded audio takes ~3.8 MB per minute
     /// per track in memory.
     #[arg(long, default_value_t = DEFAULT_MAX_MINUTES)]
@@ -89,6 +93,8 @@ pub(crate) struct Job {
     pub llm: Option<LlmClient>,
     /// Steps, guidance, seed.
     pub opts: GenerateOptions,
+    /// Identities (A, B), `[50]` each; None: random from the seed.
+    pub identities: Option<(Vec<f32>, Vec<f32>)>,
     /// Cap on each input file's length, seconds.
     pub max_seconds: f64,
     /// Output folder.
@@ -135,6 +141,14 @@ pub fn run(args: Args) -> Result<()> {
         layout,
         llm: args.llm.config()?.map(LlmClient::new),
         opts: GenerateOptions { steps: args.steps, guidance: args.guidance, seed: args.seed, overlap: None },
+        identities: match &args.identity {
+            Some(p) => {
+                let d = duologue_params::Duo::read(p)
+                    .with_context(|| format!("--identity {}: not a duologue result", p.display()))?;
+                Some((d.a.beta, d.b.beta))
+            }
+            None => None,
+        },
         max_seconds: max_seconds(args.max_minutes)?,
         out: args.out.clone(),
         formats: args.formats.clone(),
@@ -186,7 +200,7 @@ pub(crate) fn execute(mut job: Job) -> Result<Outcome> {
     let cond = Conditioning::from_audio(
         &decoded.tracks,
         &layout,
-        random_betas(job.opts.seed),
+        job.identities.clone().unwrap_or_else(|| random_betas(job.opts.seed)),
         &MaskOptions::default(),
         l,
     )
