@@ -4,19 +4,9 @@
 //! Needs espeak-ng (scripts/setup.sh installs it).
 
 use serde_json::Value;
-use std::path::PathBuf;
-use std::process::{Command, Output};
 
-fn duologue(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_duologue")).args(args).output().expect("run duologue")
-}
-
-fn tempdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("duologue-bench-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+mod common;
+use common::{duologue, tempdir};
 
 fn num(v: &Value, key: &str) -> f64 {
     v[key].as_f64().unwrap_or_else(|| panic!("{key} is not a number in {v}"))

@@ -3,18 +3,10 @@
 
 use duologue_params::{Duo, Motion, Person, X_DIM};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn duologue(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_duologue")).args(args).output().expect("run duologue")
-}
-
-fn tempdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("duologue-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+mod common;
+use common::{assert_clean_failure, duologue, stderr, tempdir};
 
 /// A short conversation-like result: A talks (jaw moving), B nods, they face each other.
 fn result(frames: usize) -> Duo {
@@ -32,21 +24,6 @@ fn result(frames: usize) -> Duo {
     b.x = Motion::from_vec(xb).unwrap();
     a.mask = vec![1.0; frames];
     Duo { a, b, fps: 25.0 }
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn assert_clean_failure(out: &Output, needles: &[&str]) {
-    let err = stderr(out);
-    assert!(!out.status.success(), "expected failure, got success: {err}");
-    assert!(!err.contains("panicked"), "panic: {err}");
-    let error_lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error")).collect();
-    assert_eq!(error_lines.len(), 1, "one error line expected: {err}");
-    for n in needles {
-        assert!(err.contains(n), "'{n}' not in: {err}");
-    }
 }
 
 #[test]

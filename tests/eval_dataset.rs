@@ -3,33 +3,9 @@
 //! one-line errors for bad input.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn duologue(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_duologue")).args(args).output().expect("run duologue")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn tempdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("duologue-evalds-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn assert_clean_failure(out: &Output, needles: &[&str]) {
-    let err = stderr(out);
-    assert!(!out.status.success(), "expected failure, got success: {err}");
-    assert!(!err.contains("panicked"), "panic: {err}");
-    let error_lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error")).collect();
-    assert_eq!(error_lines.len(), 1, "one error line expected: {err}");
-    for n in needles {
-        assert!(err.contains(n), "'{n}' not in: {err}");
-    }
-}
+mod common;
+use common::{assert_clean_failure, duologue, stderr, tempdir};
 
 /// 8 clips of 4 s; seed 2 with these fractions puts 2 clips in test, 5 in train, 1 in val.
 fn simulate(dir: &Path) -> PathBuf {

@@ -8,40 +8,12 @@
 use duologue_data::wav::{decode as decode_wav, encode_pcm16};
 use duologue_params::{Duo, X_DIM};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod common;
+use common::{assert_clean_failure, assert_success, duologue_in, stderr, tempdir};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/crates/audio/tests/fixtures");
-
-fn duologue_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_duologue")).current_dir(dir).args(args).output().expect("run duologue")
-}
-
-fn tempdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("duologue-generate-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn assert_success(out: &Output) {
-    assert!(out.status.success(), "failed: {}", stderr(out));
-    assert!(!stderr(out).contains("panicked"), "{}", stderr(out));
-}
-
-fn assert_clean_failure(out: &Output, needles: &[&str]) {
-    let err = stderr(out);
-    assert!(!out.status.success(), "expected failure, got success: {err}");
-    assert!(!err.contains("panicked"), "panic: {err}");
-    let error_lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error")).collect();
-    assert_eq!(error_lines.len(), 1, "one error line expected: {err}");
-    for n in needles {
-        assert!(err.contains(n), "'{n}' not in: {err}");
-    }
-}
 
 /// Runs `duologue generate ARGS... --steps 1 --json --out DIR/out` (fast: one DDIM step).
 fn generate(dir: &Path, args: &[&str]) -> Output {

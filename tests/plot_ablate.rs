@@ -2,33 +2,11 @@
 //! audio to an SVG, and Table 3's switches recorded in a trained run's config.toml.
 
 use duologue_params::{Duo, Person, FPS};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
-fn duologue(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_duologue")).args(args).output().expect("run duologue")
-}
-
-fn tempdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("duologue-plotabl-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn assert_clean_failure(out: &Output, needles: &[&str]) {
-    let err = stderr(out);
-    assert!(!out.status.success(), "expected failure, got success: {err}");
-    assert!(!err.contains("panicked"), "panic: {err}");
-    assert_eq!(err.lines().filter(|l| l.starts_with("error")).count(), 1, "one error line: {err}");
-    for n in needles {
-        assert!(err.contains(n), "'{n}' not in: {err}");
-    }
-}
+mod common;
+use common::{assert_clean_failure, duologue, stderr, tempdir};
 
 /// Face to face, A's jaw opening and closing twice a second.
 fn result(frames: usize, jaw: f32) -> Duo {
