@@ -3,10 +3,9 @@
 
 use duologue_params::{Duo, Motion, Person, X_DIM};
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 mod common;
-use common::{assert_clean_failure, duologue, stderr, tempdir};
+use common::{assert_clean_failure, duologue, stderr, tempdir, train_tiny};
 
 /// A short conversation-like result: A talks (jaw moving), B nods, they face each other.
 fn result(frames: usize) -> Duo {
@@ -137,24 +136,13 @@ fn simulate(dir: &Path, clips: &str, seed: &str) -> PathBuf {
     sim
 }
 
-/// `duologue train` with configs/tiny.toml on `data` into `out`.
-fn train_tiny(data: &Path, out: &Path, steps: &str, resume: bool) -> Output {
-    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tiny.toml");
-    let mut args =
-        vec!["train", "--config", config, "--data", data.to_str().unwrap(), "--out", out.to_str().unwrap()];
-    args.extend(["--steps", steps]);
-    if resume {
-        args.push("--resume");
-    }
-    duologue(&args)
-}
-
 #[test]
 fn simulate_then_train_then_resume() {
     let dir = tempdir("train");
     let sim = simulate(&dir, "4", "3");
     let out = dir.join("run");
-    let train = |steps: &str, resume: bool| train_tiny(&sim, &out, steps, resume);
+    let train =
+        |steps: &str, resume: bool| train_tiny(&sim, &out, steps, if resume { &["--resume"] } else { &[] });
     let first = train("10", false);
     assert!(first.status.success(), "{}", stderr(&first));
     assert!(out.join("checkpoint.safetensors").is_file());
@@ -172,7 +160,7 @@ fn simulate_then_train_then_resume() {
     assert!(rows.iter().all(|r| r["loss"].as_f64().unwrap().is_finite()));
 
     // A folder that is not a dataset.
-    let bad = train_tiny(&dir, &out, "10", false);
+    let bad = train_tiny(&dir, &out, "10", &[]);
     assert_clean_failure(&bad, &["manifest"]);
 }
 
@@ -181,7 +169,7 @@ fn generate_from_a_trained_tiny_model() {
     let dir = tempdir("generate");
     let sim = simulate(&dir, "3", "4");
     let train_dir = dir.join("run");
-    let train = train_tiny(&sim, &train_dir, "5", false);
+    let train = train_tiny(&sim, &train_dir, "5", &[]);
     assert!(train.status.success(), "{}", stderr(&train));
     let ckpt = train_dir.join("checkpoint.safetensors");
     let audio = concat!(env!("CARGO_MANIFEST_DIR"), "/crates/audio/tests/fixtures/dialog_stereo.ogg");

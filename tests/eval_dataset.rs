@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 mod common;
-use common::{assert_clean_failure, duologue, stderr, tempdir};
+use common::{assert_clean_failure, duologue, stderr, tempdir, train_tiny};
 
 /// 8 clips of 4 s; seed 2 with these fractions puts 2 clips in test, 5 in train, 1 in val.
 fn simulate(dir: &Path) -> PathBuf {
@@ -29,23 +29,6 @@ fn simulate(dir: &Path) -> PathBuf {
     sim
 }
 
-fn train_tiny(data: &Path, out: &Path) -> PathBuf {
-    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tiny.toml");
-    let run = duologue(&[
-        "train",
-        "--config",
-        config,
-        "--data",
-        data.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--steps",
-        "5",
-    ]);
-    assert!(run.status.success(), "{}", stderr(&run));
-    out.join("checkpoint.safetensors")
-}
-
 fn num(v: &serde_json::Value) -> f64 {
     v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
 }
@@ -54,7 +37,9 @@ fn num(v: &serde_json::Value) -> f64 {
 fn eval_scores_a_checkpoint_and_the_baselines_on_the_test_split() {
     let dir = tempdir("full");
     let sim = simulate(&dir);
-    let ckpt = train_tiny(&sim, &dir.join("run"));
+    let run = train_tiny(&sim, &dir.join("run"), "5", &[]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let ckpt = dir.join("run/checkpoint.safetensors");
     let out = dir.join("report");
     let run = duologue(&[
         "eval",

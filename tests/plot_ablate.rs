@@ -6,7 +6,11 @@ use std::path::Path;
 use std::process::Output;
 
 mod common;
-use common::{assert_clean_failure, duologue, stderr, tempdir};
+use common::{assert_clean_failure, duologue, stderr, tempdir, train_tiny};
+
+fn train(data: &Path, out: &Path, ablate: &str) -> Output {
+    train_tiny(data, out, "3", &["--ablate", ablate])
+}
 
 /// Face to face, A's jaw opening and closing twice a second.
 fn result(frames: usize, jaw: f32) -> Duo {
@@ -80,23 +84,6 @@ fn simulate(out: &Path, single: bool) {
     }
     let run = duologue(&args);
     assert!(run.status.success(), "{}", stderr(&run));
-}
-
-fn train(data: &Path, out: &Path, ablate: &str) -> Output {
-    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tiny.toml");
-    duologue(&[
-        "train",
-        "--config",
-        config,
-        "--data",
-        data.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--steps",
-        "3",
-        "--ablate",
-        ablate,
-    ])
 }
 
 #[test]

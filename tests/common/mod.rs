@@ -51,3 +51,13 @@ pub fn assert_clean_failure(out: &Output, needles: &[&str]) {
         assert!(err.contains(n), "'{n}' not in: {err}");
     }
 }
+
+/// `duologue train --config configs/tiny.toml --data DATA --out OUT --steps STEPS EXTRA...`.
+pub fn train_tiny(data: &Path, out: &Path, steps: &str, extra: &[&str]) -> Output {
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tiny.toml");
+    let mut args =
+        vec!["train", "--config", config, "--data", data.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    args.extend(["--steps", steps]);
+    args.extend(extra);
+    duologue(&args)
+}
