@@ -131,45 +131,32 @@ fn eval_scores_a_checkpoint_and_the_baselines_on_the_test_split() {
     assert!(md.contains("SID per parameter group") && md.contains("| mean | 0.00 / 0.00 |"), "{md}");
 
     // Seeded: the same run again gives the same model numbers.
-    let again = duologue(&[
-        "eval",
-        "--model",
-        ckpt.to_str().unwrap(),
-        "--data",
-        sim.to_str().unwrap(),
-        "--steps",
-        "2",
-        "--clips",
-        "1",
-        "--baselines",
-        "none",
-        "--no-vertices",
-        "--out",
-        dir.join("again").to_str().unwrap(),
-        "--json",
-    ]);
+    let quick = || {
+        duologue(&[
+            "eval",
+            "--model",
+            ckpt.to_str().unwrap(),
+            "--data",
+            sim.to_str().unwrap(),
+            "--steps",
+            "2",
+            "--clips",
+            "1",
+            "--baselines",
+            "none",
+            "--no-vertices",
+            "--out",
+            dir.join("again").to_str().unwrap(),
+            "--json",
+        ])
+    };
+    let again = quick();
     assert!(again.status.success(), "{}", stderr(&again));
     let a: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
     assert_eq!(a["clips"], 1);
     assert_eq!(a["order"].as_array().unwrap().len(), 2, "gt and model only");
     assert!(a["methods"]["model"]["vmse_m2"].is_null(), "--no-vertices");
-    let b = duologue(&[
-        "eval",
-        "--model",
-        ckpt.to_str().unwrap(),
-        "--data",
-        sim.to_str().unwrap(),
-        "--steps",
-        "2",
-        "--clips",
-        "1",
-        "--baselines",
-        "none",
-        "--no-vertices",
-        "--out",
-        dir.join("again").to_str().unwrap(),
-        "--json",
-    ]);
+    let b = quick();
     let b: serde_json::Value = serde_json::from_slice(&b.stdout).unwrap();
     assert_eq!(a["methods"]["model"]["mse"], b["methods"]["model"]["mse"]);
 
