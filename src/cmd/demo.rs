@@ -3,8 +3,7 @@
 //! the binary go through `generate` (DESIGN.md §1–3, §6), and the results land in
 //! `./duologue-demo/` (result .npz, animated .glb, ARKit CSV per person, MP4 with the sound).
 
-use super::export::Format;
-use super::generate::{execute, max_seconds, report, Job};
+use super::generate::{execute, max_seconds, report, Job, OutputArgs};
 use anyhow::{Context, Result};
 use duologue_pipeline::{
     AudioInput, GenerateOptions, LayoutSpec, DEFAULT_MAX_MINUTES, DEMO_CLIP, DEMO_CLIP_NAME, DEMO_LAYOUT,
@@ -26,18 +25,8 @@ pub struct Args {
     /// DDIM steps (default: the model's config).
     #[arg(long)]
     pub steps: Option<usize>,
-    /// What to write besides the result .npz; comma separated.
-    #[arg(
-        long = "format",
-        short = 'f',
-        value_enum,
-        value_delimiter = ',',
-        default_value = "glb,arkit-csv,mp4"
-    )]
-    pub formats: Vec<Format>,
-    /// Print a machine-readable JSON summary instead of lines.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -46,7 +35,7 @@ pub fn run(args: Args) -> Result<()> {
     // The clip goes next to the results: the MP4 muxes it, and it is there to listen to.
     let clip = args.out.join(DEMO_CLIP_NAME);
     std::fs::write(&clip, DEMO_CLIP).with_context(|| format!("cannot write {}", clip.display()))?;
-    if !args.json {
+    if !args.output.json {
         println!(
             "duologue demo: a built-in 9.5 s conversation, \"{}\", default model -> {}",
             args.layout,
@@ -64,9 +53,9 @@ pub fn run(args: Args) -> Result<()> {
         identities: None,
         max_seconds: max_seconds(DEFAULT_MAX_MINUTES)?,
         out: args.out.clone(),
-        formats: args.formats.clone(),
+        formats: args.output.formats.clone(),
     };
     let outcome = execute(job)?;
-    report(&outcome, args.json);
+    report(&outcome, args.output.json);
     Ok(())
 }

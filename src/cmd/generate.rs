@@ -67,7 +67,14 @@ pub struct Args {
     /// Output folder (created if missing).
     #[arg(long)]
     pub out: PathBuf,
-    /// Exports besides the result .npz (named after AUDIO); comma separated.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// What `generate` and `demo` write besides the result .npz, and how they report it.
+#[derive(clap::Args)]
+pub struct OutputArgs {
+    /// Exports besides the result .npz (named after the audio); comma separated.
     #[arg(
         long = "format",
         short = 'f',
@@ -151,10 +158,10 @@ pub fn run(args: Args) -> Result<()> {
         },
         max_seconds: max_seconds(args.max_minutes)?,
         out: args.out.clone(),
-        formats: args.formats.clone(),
+        formats: args.output.formats.clone(),
     };
     let outcome = execute(job)?;
-    report(&outcome, args.json);
+    report(&outcome, args.output.json);
     Ok(())
 }
 
