@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The paper's Table 3 (ablations) at small scale on CPU (issue 7). Simulates a small dataset,
+# The paper's Table 3 (ablations) at small scale on CPU (paper §4.3, Table 3). Simulates a small dataset,
 # trains every row with configs/tiny.toml for a few hundred steps, evaluates each run on the
 # conversations' test split with `duologue eval --model ... --data ... --clips N --json`, and
 # writes OUT/table3.md. Rows (crates/model/README.md, "Ablations"):

@@ -1,4 +1,4 @@
-//! `duologue eval --model CKPT --data DIR` end to end on real data (issues 7 and 9): a tiny
+//! `duologue eval --model CKPT --data DIR` end to end on real data (paper Table 2): a tiny
 //! simulated dataset, a tiny model trained a few steps, the evaluation with every baseline, and
 //! one-line errors for bad input.
 

@@ -1,5 +1,5 @@
 //! `duologue generate` and `duologue demo` through the real binary with the default model built
-//! into it (issue 9): no flags needed, two tracks mixed into the preview, and every kind of bad
+//! into it (DESIGN §1–6): no flags needed, two tracks mixed into the preview, and every kind of bad
 //! input the issue lists — no speech, one person silent, less than a frame, an unreadable model,
 //! a rejected layout, inputs past the length cap — ending in results or one clear error line.
 //! Nothing here depends on the default model's quality, only on it loading and giving the right

@@ -1,4 +1,4 @@
-//! `duologue plot` and `duologue train --ablate` end to end (issue 7): a real result and real
+//! `duologue plot` and `duologue train --ablate` end to end (paper §4.3–4.4): a real result and real
 //! audio to an SVG, and Table 3's switches recorded in a trained run's config.toml.
 
 use duologue_params::{Duo, Person, FPS};

@@ -1,7 +1,7 @@
-//! `duologue data`: look into training datasets (issue 5, item 3).
+//! `duologue data`: look into training datasets (DESIGN §6): statistics, and one clip out.
 
-use anyhow::{bail, Result};
-use duologue_data::{Dataset, OnError, Stats, StreamConfig};
+use anyhow::Result;
+use duologue_data::{Dataset, OnError, Stats};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 
@@ -82,29 +82,7 @@ pub fn run(args: Args) -> Result<()> {
             }
         }
         Command::Extract { dir, key, split, out } => {
-            let ds = Dataset::open(&dir)?;
-            let mut cfg = StreamConfig::train(&split, 0);
-            cfg.shuffle = false;
-            let mut found = None;
-            for c in ds.stream(cfg)? {
-                let c = c?;
-                if key.as_deref().is_none_or(|k| k == c.key) {
-                    found = Some(c);
-                    break;
-                }
-            }
-            let Some(c) = found else { bail!("no clip {:?} in split {split} of {}", key, dir.display()) };
-            let with = |ext: &str| {
-                let mut p = out.clone().into_os_string();
-                p.push(ext);
-                PathBuf::from(p)
-            };
-            c.duo.write(&with(".npz"))?;
-            std::fs::write(
-                with(".wav"),
-                duologue_data::wav::encode_pcm16(&c.audio, duologue_params::SAMPLE_RATE),
-            )?;
-            std::fs::write(with(".json"), serde_json::to_string_pretty(&c.meta)?)?;
+            let c = duologue_data::make::extract_clip(&dir, &split, key.as_deref(), &out)?;
             println!("{} -> {} (.npz, .wav, .json): {}", c.key, out.display(), c.meta.layout_text);
         }
     }

@@ -3,10 +3,10 @@
 //! the binary go through `generate` (DESIGN.md §1–3, §6), and the results land in
 //! `./duologue-demo/` (result .npz, animated .glb, ARKit CSV per person, MP4 with the sound).
 
-use super::generate::{execute, max_seconds, report, Job, OutputArgs};
+use super::generate::{max_seconds, report, run_job, OutputArgs};
 use anyhow::{Context, Result};
 use duologue_pipeline::{
-    AudioInput, GenerateOptions, LayoutSpec, DEFAULT_MAX_MINUTES, DEMO_CLIP, DEMO_CLIP_NAME, DEMO_LAYOUT,
+    AudioInput, GenerateOptions, Job, LayoutSpec, DEFAULT_MAX_MINUTES, DEMO_CLIP, DEMO_CLIP_NAME, DEMO_LAYOUT,
 };
 use std::path::PathBuf;
 
@@ -54,8 +54,9 @@ pub fn run(args: Args) -> Result<()> {
         max_seconds: max_seconds(DEFAULT_MAX_MINUTES)?,
         out: args.out.clone(),
         formats: args.output.formats.clone(),
+        name: None,
     };
-    let outcome = execute(job)?;
+    let outcome = run_job(job)?;
     report(&outcome, args.output.json);
     Ok(())
 }

@@ -1,13 +1,11 @@
 //! `duologue dub`: the paper's synthetic dubbing (§3.6.2) — pseudo-conversations from
-//! single-speaker clips by random cuts, alternation, muting and deliberate overlaps.
+//! single-speaker clips by random cuts, alternation, muting and deliberate overlaps
+//! ([`duologue_data::make::dub_dataset`]).
 
-use anyhow::{bail, Context, Result};
-use duologue_data::dub::{dub_clip, sources_from_dataset, sources_from_dir, DubConfig};
-use duologue_data::rng::Rng;
-use duologue_data::shard::{DatasetHeader, MANIFEST};
-use duologue_data::{Dataset, OnError, ShardWriter, SplitPlan};
+use anyhow::Result;
+use duologue_data::dub::DubConfig;
+use duologue_data::make::{dub_dataset, DubJob};
 use indicatif::{ProgressBar, ProgressStyle};
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// Arguments of `duologue dub`.
@@ -44,83 +42,28 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let on_error = if args.skip_bad { OnError::Skip } else { OnError::Fail };
-    let (sources, plan, skipped) = if args.sources.join(MANIFEST).exists() {
-        let ds = Dataset::open(&args.sources)?;
-        let (s, skipped) = sources_from_dataset(&ds, on_error)?;
-        (s, ds.manifest.header.splits.clone(), skipped)
-    } else {
-        // Split by voice, written to the manifest: assign voice names found in the directory.
-        let probe = sources_from_dir(&args.sources, &|_| "train".into())?;
-        let mut voices: Vec<String> = probe.iter().map(|s| s.voice.clone()).collect();
-        voices.sort();
-        voices.dedup();
-        let h = args.holdout.clamp(0.0, 0.45);
-        let plan = if voices.len() >= 8 && h > 0.0 {
-            SplitPlan::new(args.seed, &voices, voices.len(), h, h)?
-        } else {
-            SplitPlan::new(args.seed, &voices, voices.len(), 0.0, 0.0)?
-        };
-        let of: BTreeMap<String, String> = plan
-            .voices
-            .iter()
-            .flat_map(|(split, vs)| vs.iter().map(move |v| (v.clone(), split.clone())))
-            .collect();
-        let s = probe.into_iter().map(|mut s| {
-            s.split = of.get(&s.voice).cloned().unwrap_or_else(|| "train".into());
-            s
-        });
-        (s.collect(), plan, 0)
+    let job = DubJob {
+        sources: args.sources,
+        clips: args.clips,
+        out: args.out,
+        seed: args.seed,
+        config: DubConfig { frames: args.frames, overlap: args.overlap, ..Default::default() },
+        clips_per_shard: args.clips_per_shard,
+        holdout: args.holdout,
+        skip_bad: args.skip_bad,
+        command: std::env::args().collect::<Vec<_>>().join(" "),
     };
-    if sources.len() < 2 {
-        bail!(
-            "{}: found {} single-speaker sources; dubbing needs at least two",
-            args.sources.display(),
-            sources.len()
-        );
-    }
-    if sources.iter().all(|s| s.x.frames() < args.frames) {
-        bail!("no source is at least {} frames long; lower --frames", args.frames);
-    }
-    let header = DatasetHeader {
-        kind: "dataset".into(),
-        version: 1,
-        fps: duologue_params::FPS,
-        sample_rate: duologue_params::SAMPLE_RATE,
-        source: "dubbed".into(),
-        splits: plan,
-        extra: serde_json::json!({
-            "sources": args.sources.display().to_string(),
-            "seed": args.seed,
-            "command": std::env::args().collect::<Vec<_>>().join(" "),
-        }),
-    };
-    let mut writer = ShardWriter::create(&args.out, header, args.clips_per_shard)?;
-    let layouts = duologue_layout::Library::builtin();
-    let cfg = DubConfig { frames: args.frames, overlap: args.overlap, ..Default::default() };
-    let bar = ProgressBar::new(args.clips);
+    let bar = ProgressBar::new(job.clips);
     bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} clips {per_sec}")?);
-    let mut made = 0u64;
-    let mut tries = 0u64;
-    while made < args.clips {
-        tries += 1;
-        if tries > args.clips * 50 + 100 {
-            bail!("could not find source pairs with different voices and identities in one split");
-        }
-        let mut rng = Rng::derive(args.seed, tries);
-        let key = format!("dub-{:x}-{made:08}", args.seed);
-        let Some(clip) = dub_clip(&mut rng, &sources, &layouts, &cfg, key) else { continue };
-        writer.add(&clip).with_context(|| format!("writing {}", clip.key))?;
-        made += 1;
-        bar.inc(1);
-    }
-    let manifest = writer.finish()?;
+    let dubbed = dub_dataset(&job, &mut |done| bar.set_position(done))?;
     bar.finish_and_clear();
+    let skipped = dubbed.skipped;
     println!(
-        "{}: {made} dubbed clips from {} sources in {} shards{}",
-        args.out.display(),
-        sources.len(),
-        manifest.shards.len(),
+        "{}: {} dubbed clips from {} sources in {} shards{}",
+        job.out.display(),
+        job.clips,
+        dubbed.sources,
+        dubbed.manifest.shards.len(),
         if skipped > 0 { format!(" ({skipped} bad source clips skipped)") } else { String::new() }
     );
     Ok(())

@@ -1,7 +1,9 @@
 //! `duologue face`: look at the face model (DESIGN §4) — list its expression components, write
 //! the mean head as OBJ, or render a scripted tour of every component, the eyes and the head.
 
+use crate::ui::Progress;
 use anyhow::{bail, Result};
+use duologue_export::{describe_video, encode_video};
 use duologue_face::{write_obj, FaceModel, EXPRESSION_NAMES};
 use duologue_params::{Person, N_ID};
 use duologue_render::tour::face_tour;
@@ -67,8 +69,12 @@ pub fn run(args: Args) -> Result<()> {
             println!("{:6.2}-{:6.2} s  {}", t(s.start), t(s.end), s.label);
         }
         let vopts = VideoOptions { ffmpeg: args.ffmpeg.clone(), ..VideoOptions::default() };
-        let out = super::export::encode(&scene, &args.out.join("face_preview.mp4"), &vopts)?;
-        super::export::report_video(out);
+        let mut progress = Progress::default();
+        let path = args.out.join("face_preview.mp4");
+        let out = encode_video(&scene, &path, &vopts, &mut |e| progress.show(e))?;
+        progress.finish();
+        let (kind, path, frames) = describe_video(out);
+        println!("{kind}: {} ({frames} frames)", path.display());
     }
     Ok(())
 }

@@ -83,3 +83,22 @@ fn device(name: &str) -> anyhow::Result<burn::prelude::Device> {
         }
     }
 }
+
+/// `300`, `300s`, `45m`, `2h`, `1.5h` -> a duration.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let (num, unit) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c),
+        _ => (t, 's'),
+    };
+    let factor = match unit {
+        's' => 1.0,
+        'm' => 60.0,
+        'h' => 3600.0,
+        _ => return Err(format!("unknown unit {unit:?} in {text:?} (use s, m or h)")),
+    };
+    match num.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(std::time::Duration::from_secs_f64(v * factor)),
+        _ => Err(format!("{text:?} is not a positive duration such as 300s, 45m or 2h")),
+    }
+}

@@ -1,6 +1,6 @@
 //! `duologue plot --pred P.npz [--gt G.npz] [--audio A.wav] --out clip.svg`: one clip's mouth
 //! opening vs audio energy, gaze angle to the partner and speaker masks as a three-panel SVG
-//! (issue 7; series defined in crates/eval/src/plot.rs).
+//! (paper §4.3; series defined in crates/eval/src/plot.rs).
 
 use anyhow::{Context, Result};
 use duologue_audio::{decode_file, ChannelMode};

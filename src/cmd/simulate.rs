@@ -1,14 +1,12 @@
 //! `duologue simulate`: two-person conversations (or single-speaker monologues) made offline
-//! with espeak-ng, written as tar shards with a manifest (issue 5; paper §3.6, DESIGN §6).
+//! with espeak-ng, written as tar shards with a manifest (paper §3.6, DESIGN §6;
+//! [`duologue_data::make::simulate_dataset`]).
 
-use anyhow::{Context, Result};
-use duologue_data::shard::DatasetHeader;
-use duologue_data::{ShardWriter, SimConfig, Simulator};
+use anyhow::Result;
+use duologue_data::make::{simulate_dataset, SimulateJob};
+use duologue_data::SimConfig;
 use indicatif::{ProgressBar, ProgressStyle};
-use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc;
 
 /// Arguments of `duologue simulate`.
 #[derive(clap::Args)]
@@ -57,75 +55,34 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let config = SimConfig {
-        seconds: args.seconds,
-        p_reverb: args.p_reverb,
-        p_noise: args.p_noise,
-        ..Default::default()
+    let job = SimulateJob {
+        clips: args.clips,
+        out: args.out,
+        seed: args.seed,
+        config: SimConfig {
+            seconds: args.seconds,
+            p_reverb: args.p_reverb,
+            p_noise: args.p_noise,
+            ..Default::default()
+        },
+        clips_per_shard: args.clips_per_shard,
+        val: args.val,
+        test: args.test,
+        split_seed: args.split_seed,
+        identities: args.identities,
+        single: args.single,
+        jobs: args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
+        command: std::env::args().collect::<Vec<_>>().join(" "),
     };
-    let sim = Simulator::new(config, args.split_seed, args.identities, args.val, args.test)
-        .context("setting up the simulator")?;
-    let header = DatasetHeader {
-        kind: "dataset".into(),
-        version: 1,
-        fps: duologue_params::FPS,
-        sample_rate: duologue_params::SAMPLE_RATE,
-        source: if args.single { "monologue" } else { "simulated" }.into(),
-        splits: sim.plan().clone(),
-        extra: serde_json::json!({
-            "seed": args.seed,
-            "clips": args.clips,
-            "seconds": args.seconds,
-            "corpus": sim.corpus_source(),
-            "command": std::env::args().collect::<Vec<_>>().join(" "),
-        }),
-    };
-    let mut writer = ShardWriter::create(&args.out, header, args.clips_per_shard)?;
-    let bar = ProgressBar::new(args.clips);
+    let bar = ProgressBar::new(job.clips);
     bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} clips {per_sec} eta {eta}")?);
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
-        .max(1);
-    let next = AtomicU64::new(0);
-    let (tx, rx) = mpsc::sync_channel(jobs * 2);
-    // Clips are written in index order whatever thread made them, so a run is reproducible.
-    std::thread::scope(|s| -> Result<()> {
-        for _ in 0..jobs {
-            let tx = tx.clone();
-            let (sim, next) = (&sim, &next);
-            s.spawn(move || loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= args.clips {
-                    break;
-                }
-                let clip = if args.single { sim.monologue(args.seed, i) } else { sim.clip(args.seed, i) };
-                if tx.send((i, clip)).is_err() {
-                    break;
-                }
-            });
-        }
-        drop(tx);
-        let mut waiting = BTreeMap::new();
-        let mut want = 0u64;
-        for (i, clip) in rx.iter() {
-            waiting.insert(i, clip);
-            while let Some(clip) = waiting.remove(&want) {
-                let clip = clip.with_context(|| format!("clip {want}"))?;
-                writer.add(&clip)?;
-                bar.inc(1);
-                want += 1;
-            }
-        }
-        Ok(())
-    })?;
-    let manifest = writer.finish()?;
+    let manifest = simulate_dataset(&job, &mut |done| bar.set_position(done))?;
     bar.finish_and_clear();
     let clips: usize = manifest.shards.iter().map(|s| s.clips).sum();
     let hours: f64 = manifest.shards.iter().map(|s| s.seconds).sum::<f64>() / 3600.0;
     println!(
         "{}: {clips} clips, {hours:.3} h in {} shards ({})",
-        args.out.display(),
+        job.out.display(),
         manifest.shards.len(),
         manifest.shards.iter().map(|s| format!("{} {}", s.split, s.clips)).collect::<Vec<_>>().join(", ")
     );

@@ -12,12 +12,12 @@
 //!   splits across data-parallel ranks; [`stats`] summarises a dataset.
 #![deny(missing_docs)]
 
-pub mod batch;
 pub mod behavior;
 pub mod clip;
 pub mod conversation;
 pub mod dub;
 pub mod espeak;
+pub mod make;
 pub mod mix;
 pub mod motion;
 pub mod resample;
@@ -25,11 +25,11 @@ pub mod rng;
 pub mod shard;
 pub mod simulate;
 pub mod stats;
+pub mod talk;
 pub mod text;
 pub mod viseme;
 pub mod wav;
 
-pub use batch::{Batch, Batches};
 pub use clip::{Clip, ClipMeta};
 pub use shard::{ClipStream, Dataset, Manifest, OnError, ShardWriter, StreamConfig};
 pub use simulate::{SimConfig, Simulator, SplitPlan};
@@ -90,4 +90,7 @@ pub enum DataError {
         /// Underlying error.
         source: std::io::Error,
     },
+    /// A result file (.npz) could not be written or read.
+    #[error(transparent)]
+    Params(#[from] duologue_params::ParamsError),
 }

@@ -1,10 +1,10 @@
-//! Shards written and read back, corruption detection, rank splitting, batches and dubbing.
+//! Shards written and read back, corruption detection, rank splitting and dubbing.
 
 use duologue_data::dub::{dub_clip, sources_from_dataset, DubConfig};
 use duologue_data::rng::Rng;
 use duologue_data::shard::{sha256_hex, DatasetHeader, Manifest, ShardEntry};
 use duologue_data::{
-    Batches, Clip, DataError, Dataset, OnError, ShardWriter, SimConfig, Simulator, Stats, StreamConfig,
+    Clip, DataError, Dataset, OnError, ShardWriter, SimConfig, Simulator, Stats, StreamConfig,
 };
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -177,29 +177,6 @@ fn a_clip_with_wrong_shapes_is_named() {
     let mut s = ds.stream(StreamConfig { on_error: OnError::Skip, ..ordered("train") }).unwrap();
     assert_eq!(s.by_ref().filter(|c| c.is_ok()).count(), 1);
     assert_eq!(s.skipped(), 1);
-}
-
-#[test]
-fn batches_have_the_training_shapes() {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), 4);
-    let ds = Dataset::open(dir.path()).unwrap();
-    let stream = ds.stream(StreamConfig::train("train", 3)).unwrap();
-    let batches: Vec<_> = Batches::new(stream, 3, 50, 1).collect::<Result<_, _>>().unwrap();
-    assert_eq!(batches.iter().map(|b| b.size).collect::<Vec<_>>(), vec![3, 3, 1]);
-    let b = &batches[0];
-    assert_eq!(b.x_a.len(), 3 * 50 * 78);
-    assert_eq!(b.audio.len(), 3 * 50 * 640);
-    assert_eq!(b.m_b.len(), 3 * 50);
-    assert_eq!(b.beta_a.len(), 3 * 50);
-    // A crop keeps dt relative to the window's first frame.
-    for i in 0..3 {
-        assert_eq!(&b.x_a[i * 50 * 78 + 75..i * 50 * 78 + 78], &[0.0, 0.0, 0.0]);
-    }
-    // Longer windows than the clip are padded and marked.
-    let stream = ds.stream(StreamConfig::train("train", 3)).unwrap();
-    let b = Batches::new(stream, 2, 100, 1).next().unwrap().unwrap();
-    assert_eq!(b.valid.iter().filter(|v| **v == 1.0).count(), 2 * 75);
 }
 
 #[test]

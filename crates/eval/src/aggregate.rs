@@ -1,5 +1,5 @@
 //! Dataset-level aggregation of the metrics of paper Table 2 and the project's quality metrics
-//! (issues 7 and 9; DESIGN §8) over many test clips, in bounded memory.
+//! (paper Table 2; DESIGN §8) over many test clips, in bounded memory.
 //!
 //! One [`MethodAccumulator`] per method collects, clip by clip, a prediction against its ground
 //! truth. Averages are **frame-weighted** over clips: each metric is the mean over every

@@ -24,15 +24,18 @@
 
 pub mod aggregate;
 pub mod baselines;
+mod error;
 mod fd;
 mod mesh;
 mod params;
 pub mod plot;
 pub mod quality;
+pub mod report;
 mod sid;
 
 pub use aggregate::{AggregateConfig, GaussianAcc, MethodAccumulator, MethodSummary, SID_GROUPS};
 pub use baselines::{Library, LibraryWindow};
+pub use error::EvalError;
 pub use fd::{fd, frechet_distance, Gaussian};
 pub use mesh::{gaze_metrics, vertex_metrics, GazeMetrics, VertexMetrics, MUTUAL_GAZE_DEG};
 pub use params::{
@@ -42,71 +45,10 @@ pub use quality::{
     lip_activity, listening_gaze, role_agreement, role_vertex_metrics, ListeningGaze, RoleAgreement,
     RoleVertexMetrics, LIP_ACTIVITY_WINDOW,
 };
+pub use report::{group_json, markdown_table, summary_json, PairReport};
 pub use sid::{assignment_entropy, sid, KMeans, SidConfig};
 
 use duologue_params::{Duo, Person, N_ID, X_DIM};
-
-/// Everything that can be wrong with the inputs of a metric.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum EvalError {
-    /// Prediction and ground truth differ in their number of frames.
-    #[error("{what}: prediction has {pred} frames, ground truth {gt}")]
-    FrameMismatch {
-        /// Which array.
-        what: &'static str,
-        /// Frames of the prediction.
-        pred: usize,
-        /// Frames of the ground truth.
-        gt: usize,
-    },
-    /// Prediction and ground truth were produced at different frame rates.
-    #[error("frame rates differ: prediction {pred} fps, ground truth {gt} fps")]
-    FpsMismatch {
-        /// Prediction frame rate.
-        pred: f32,
-        /// Ground-truth frame rate.
-        gt: f32,
-    },
-    /// An array's length does not fit its declared shape.
-    #[error("{what}: expected {expected} values, got {got}")]
-    Shape {
-        /// Which array.
-        what: &'static str,
-        /// Expected number of values.
-        expected: usize,
-        /// Actual number of values.
-        got: usize,
-    },
-    /// Two feature sets (or a set and a fitted model) have different dimensions.
-    #[error("feature dimensions differ: {a} vs {b}")]
-    DimMismatch {
-        /// First dimension.
-        a: usize,
-        /// Second dimension.
-        b: usize,
-    },
-    /// Not enough samples for the statistic (e.g. a covariance needs two).
-    #[error("{what}: needs at least {need} samples, got {got}")]
-    TooFew {
-        /// Which statistic.
-        what: &'static str,
-        /// Minimum number of samples.
-        need: usize,
-        /// Samples given.
-        got: usize,
-    },
-    /// A NaN or infinity in the input.
-    #[error("{what}: non-finite value at flat index {index}")]
-    NonFinite {
-        /// Which array.
-        what: &'static str,
-        /// Flat index of the first bad value.
-        index: usize,
-    },
-    /// An argument outside its valid range (e.g. k = 0 clusters).
-    #[error("invalid argument: {0}")]
-    InvalidArgument(String),
-}
 
 /// Checks that a flat `[n, dim]` array has a whole number of rows and only finite values;
 /// returns `n`.

@@ -1,4 +1,4 @@
-//! Per-clip diagnostic plots (issue 7): one hand-written SVG with three stacked panels on a
+//! Per-clip diagnostic plots (paper §4.4, qualitative evaluation): one hand-written SVG with three stacked panels on a
 //! shared time axis in seconds, for looking at one result (paper §4.3's speaker/listener and
 //! mutual-gaze behaviour, Fig. 5's lip activity) without a plotting stack:
 //!

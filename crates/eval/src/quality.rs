@@ -1,4 +1,4 @@
-//! Role-aware quality metrics for dataset evaluation (issues 7 and 9; paper §4.3 and appendix
+//! Role-aware quality metrics for dataset evaluation (paper §4.3 and appendix
 //! §3.3 "Region- and Role-Specific Evaluation"; DESIGN §8). Roles always come from the
 //! *ground-truth* masks passed in (a frame is a speaker frame of a person when their mask
 //! `m >= 0.5`, [`SPEAKER_THRESHOLD`]), so every method is judged on the same frames.

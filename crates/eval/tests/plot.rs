@@ -1,4 +1,4 @@
-//! Per-clip plots (issue 7): the per-frame series on known inputs, and an SVG that parses as
+//! Per-clip plots (paper §4.3): the per-frame series on known inputs, and an SVG that parses as
 //! XML and whose polylines read back as the series they were drawn from.
 
 use std::collections::HashMap;

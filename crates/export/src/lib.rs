@@ -5,46 +5,24 @@
 //! - [`glb`]: one .glb with both heads as skinned, morph-targeted meshes and one animation.
 //! - [`arkit`]: per-person ARKit blendshape curves and head/eye rotations, as a Live Link Face
 //!   CSV or a self-describing JSON.
+//! - [`files`]: every format a user can ask for, written side by side from one result.
 #![deny(missing_docs)]
 
 pub mod arkit;
+mod error;
+pub mod files;
 pub mod glb;
 
 pub use arkit::{
     arkit_curves, read_arkit_json, read_live_link_csv, write_arkit_json, write_live_link_csv, ArkitCurves,
     ArkitJson,
 };
+pub use error::ExportError;
+pub use files::{describe_video, encode_video, write_exports, Event, Format, Settings, Written};
 pub use glb::{glb_bytes, write_glb, GlbSummary};
 
 use duologue_params::{Person, N_ID};
 use std::path::{Path, PathBuf};
-
-/// Errors exporting a result.
-#[derive(Debug, thiserror::Error)]
-pub enum ExportError {
-    /// A file could not be written or read.
-    // Not named `source`: the message already carries it, and anyhow's `{:#}` would print it twice.
-    #[error("{path}: {err}")]
-    Io {
-        /// File concerned.
-        path: PathBuf,
-        /// Underlying error.
-        err: std::io::Error,
-    },
-    /// The people given cannot be exported (no people, frame counts differ, bad values).
-    #[error("{0}")]
-    Input(String),
-    /// A file read back is malformed.
-    #[error("{path}:{line}: {reason}")]
-    Parse {
-        /// File concerned.
-        path: PathBuf,
-        /// 1-based line (0 when unknown).
-        line: usize,
-        /// What is wrong.
-        reason: String,
-    },
-}
 
 /// Check that `people` can be exported together; returns their common frame count.
 pub(crate) fn check_people(people: &[(&str, &Person)]) -> Result<usize, ExportError> {

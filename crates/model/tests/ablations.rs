@@ -1,61 +1,30 @@
-//! The paper's Table 3 ablation switches (issue 7): `model.cross_attention`,
+//! The paper's Table 3 ablation switches (§4.3, Table 3): `model.cross_attention`,
 //! `model.role_embedding` and `train.loss.gaze = 0` do remove what they name, and configs and
 //! checkpoints written before the switches existed still load as the full model.
-
-use std::path::PathBuf;
 
 use duologue_model::burn::prelude::*;
 use duologue_model::checkpoint::{self, parameters};
 use duologue_model::diffusion::Rng;
 use duologue_model::losses::{losses, Stage};
 use duologue_model::{make_batch, Checkpoint, CheckpointMeta, Clip, Config, DuoNet, Weights};
-use duologue_params::{N_ID, X_DIM};
+use duologue_params::X_DIM;
 
-/// burn's flex device has one random generator per process and `DuoNet::new` draws from it:
-/// tests that seed it and build networks hold this lock (as in tests/model.rs).
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
+mod common;
+use common::{alternating_clip, max_diff, serial, values};
 
 const FRAMES: usize = 16;
 
 /// configs/tiny.toml (which predates the switches) with a short window and small audio.
 fn tiny() -> Config {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../configs/tiny.toml");
-    let mut c = Config::load(&path).expect("configs/tiny.toml");
-    c.model.frames = FRAMES;
-    c.model.audio_dim = 8;
-    c
+    common::tiny_with(FRAMES)
 }
 
-/// A clip whose masks alternate between the two people every 4 frames.
+/// A clip of random motion whose masks alternate between the two people every 4 frames.
 fn clip(rng: &mut Rng, c: &Config) -> Clip {
     let l = c.model.frames;
     let mut x = || rng.normals(l * X_DIM).into_iter().map(|v| 0.3 * v).collect::<Vec<f32>>();
     let (x_a, x_b) = (x(), x());
-    Clip {
-        x_a,
-        x_b,
-        beta_a: rng.normals(N_ID),
-        beta_b: rng.normals(N_ID),
-        t0_a: [-0.3, 0.0, 0.1],
-        t0_b: [0.3, 0.0, -0.1],
-        m_a: (0..l).map(|k| if (k / 4) % 2 == 0 { 0.9 } else { 0.1 }).collect(),
-        m_b: (0..l).map(|k| if (k / 4) % 2 == 0 { 0.1 } else { 0.9 }).collect(),
-        audio: rng.normals(l * c.model.audio_dim),
-        lip_reliable: false,
-        gaze_reliable: true,
-    }
-}
-
-fn values(t: Tensor<3>) -> Vec<f32> {
-    t.into_data().try_to_vec::<f32>().expect("f32 data")
-}
-
-fn max_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    alternating_clip(rng, c, x_a, x_b)
 }
 
 fn noise(rng: &mut Rng, dev: &Device) -> Tensor<3> {

@@ -11,10 +11,9 @@ use duologue_model::{
 };
 use duologue_params::{N_ID, X_DIM};
 
-/// burn's flex device has one random generator per process: `train` seeds it and every
-/// initialiser draws from it, so tests running in parallel threads would change each other's
-/// initial weights. Every test here holds this lock, keeping the seeded-reproducibility checks
-/// (resume, checkpoints, data parallel) exact.
+mod common;
+use common::{alternating_clip, configs_dir, max_diff, serial, tiny, tiny_with, values};
+
 /// Stage-1 options for a fresh single-device run in `dir`; tests override fields.
 fn options(dir: &Path, face: Option<FaceGeometry>) -> TrainOptions {
     TrainOptions {
@@ -26,27 +25,6 @@ fn options(dir: &Path, face: Option<FaceGeometry>) -> TrainOptions {
         extra_devices: vec![],
         time_limit: None,
     }
-}
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn configs_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../configs")
-}
-
-fn tiny() -> Config {
-    Config::load(&configs_dir().join("tiny.toml")).expect("configs/tiny.toml")
-}
-
-/// A tiny config with `frames` frames (tests keep L small).
-fn tiny_with(frames: usize) -> Config {
-    let mut c = tiny();
-    c.model.frames = frames;
-    c.model.audio_dim = 8;
-    c
 }
 
 fn tmpdir(name: &str) -> PathBuf {
@@ -76,28 +54,7 @@ fn clip(rng: &mut Rng, c: &Config) -> Clip {
             .collect()
     };
     let (x_a, x_b) = (x(1.0), x(1.0));
-    Clip {
-        x_a,
-        x_b,
-        beta_a: rng.normals(N_ID),
-        beta_b: rng.normals(N_ID),
-        t0_a: [-0.3, 0.0, 0.1],
-        t0_b: [0.3, 0.0, -0.1],
-        m_a: (0..l).map(|k| if (k / 4) % 2 == 0 { 0.9 } else { 0.1 }).collect(),
-        m_b: (0..l).map(|k| if (k / 4) % 2 == 0 { 0.1 } else { 0.9 }).collect(),
-        audio: rng.normals(l * c.model.audio_dim),
-        lip_reliable: false,
-        gaze_reliable: true,
-    }
-}
-
-fn values(t: Tensor<3>) -> Vec<f32> {
-    t.into_data().try_to_vec::<f32>().expect("f32 data")
-}
-
-fn max_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    alternating_clip(rng, c, x_a, x_b)
 }
 
 #[test]

@@ -10,6 +10,7 @@
 pub mod npy;
 mod npz;
 pub mod rng;
+pub mod window;
 
 pub use npz::{read_npz, write_npz, Npz};
 
@@ -139,6 +140,9 @@ pub enum ParamsError {
         /// Flat (C-order) index of the first bad value.
         index: usize,
     },
+    /// Windows that do not join up (a gap, or not whole rows): a caller's bug, reported.
+    #[error("windows: {0}")]
+    Window(String),
 }
 
 /// One person's motion: `frames` x 78 floats in C order (DESIGN §3).

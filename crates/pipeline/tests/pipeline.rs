@@ -5,11 +5,16 @@ use duologue_audio::{decode_file, ChannelMode, MaskOptions};
 use duologue_layout::Layout;
 use duologue_model::burn::prelude::Device;
 use duologue_model::{Config, DuoNet, Generator};
+use duologue_params::window::{generate_hop, starts, Stitcher};
 use duologue_params::{Duo, Motion, DT, X_DIM};
 use duologue_pipeline::{
-    generate, generate_with, random_betas, resolve_layout, window_starts, Conditioning, GenerateOptions,
-    LayoutSpec, Stitcher,
+    generate, generate_with, random_betas, resolve_layout, Conditioning, GenerateOptions, LayoutSpec,
 };
+
+/// The generation windows of `n` frames: windows of `l` sharing `overlap` frames.
+fn window_starts(n: usize, l: usize, overlap: usize) -> Vec<usize> {
+    starts(n, l, generate_hop(l, overlap))
+}
 use std::path::PathBuf;
 
 fn root() -> PathBuf {

@@ -1,0 +1,189 @@
+//! Every export a user can ask for, written from one result into one folder (DESIGN §6): the
+//! animated .glb, ARKit curves per person (Live Link Face CSV or JSON), the preview MP4 with
+//! the audio muxed in (PNG frames without ffmpeg), and PNG stills. Files are named after a stem
+//! (`talk.glb`, `talk_A.csv`, `talk.mp4`, ...).
+
+use crate::{arkit_curves, write_arkit_json, write_glb, write_live_link_csv, ExportError};
+use duologue_face::FaceModel;
+use duologue_params::{Duo, Who};
+use duologue_render::{render_video, RenderOptions, Scene, VideoOptions, VideoOutput, VideoSink};
+use std::path::{Path, PathBuf};
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// glTF binary: both heads, skinned, 63 morph targets, one animation.
+    Glb,
+    /// ARKit curves per person, Live Link Face CSV layout.
+    ArkitCsv,
+    /// ARKit curves per person, JSON.
+    ArkitJson,
+    /// Preview video (H.264) with the recording muxed in; PNG frames if ffmpeg is missing.
+    Mp4,
+    /// Preview stills: first, middle and last frame, or every Nth with --png-every.
+    Png,
+}
+
+impl Format {
+    /// The command-line spelling (`arkit-csv`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Glb => "glb",
+            Format::ArkitCsv => "arkit-csv",
+            Format::ArkitJson => "arkit-json",
+            Format::Mp4 => "mp4",
+            Format::Png => "png",
+        }
+    }
+}
+
+/// How exports are drawn.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Audio muxed into the MP4.
+    pub audio: Option<PathBuf>,
+    /// Preview size, anti-aliasing and the top-down layout inset (the renderer's defaults:
+    /// 1280x720, one sample per pixel, no inset).
+    pub render: RenderOptions,
+    /// PNG every Nth frame instead of first/middle/last.
+    pub png_every: Option<usize>,
+    /// The ffmpeg program.
+    pub ffmpeg: PathBuf,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { audio: None, render: RenderOptions::default(), png_every: None, ffmpeg: "ffmpeg".into() }
+    }
+}
+
+/// One file (or folder) an export wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    /// What it is ("glb", "arkit A", "mp4", "png", ...).
+    pub kind: String,
+    /// Where.
+    pub path: PathBuf,
+    /// Extra words for the human summary (starts with a space, or empty).
+    pub note: String,
+}
+
+/// What long exports report while they work.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event<'a> {
+    /// `done` of `total` items of `what` ("rendering", "stills").
+    Progress {
+        /// The work.
+        what: &'a str,
+        /// Items done.
+        done: usize,
+        /// Items in all.
+        total: usize,
+    },
+    /// Something the user should know (e.g. no ffmpeg: PNG frames instead of an MP4).
+    Warning(String),
+}
+
+/// Writes `duo` in each of `formats` (duplicates once) into `out`, files named after `stem`.
+pub fn write_exports(
+    duo: &Duo,
+    stem: &str,
+    out: &Path,
+    formats: &[Format],
+    settings: &Settings,
+    on: &mut dyn FnMut(Event<'_>),
+) -> Result<Vec<Written>, ExportError> {
+    let face = FaceModel::shared();
+    let mut unique: Vec<Format> = Vec::new();
+    for f in formats {
+        if !unique.contains(f) {
+            unique.push(*f);
+        }
+    }
+    let people = [("A", &duo.a), ("B", &duo.b)];
+    let mut written = Vec::new();
+    let mut put = |kind: String, path: PathBuf, note: String| written.push(Written { kind, path, note });
+    for format in unique {
+        match format {
+            Format::Glb => {
+                let path = out.join(format!("{stem}.glb"));
+                let s = write_glb(&path, face, &people, duo.fps)?;
+                put("glb".into(), path, format!(" ({} frames, {:.1} MB)", s.frames, s.bytes as f64 / 1e6));
+            }
+            Format::ArkitCsv | Format::ArkitJson => {
+                for who in Who::BOTH {
+                    let curves = arkit_curves(face, duo.person(who), duo.fps);
+                    let path = if format == Format::ArkitCsv {
+                        let p = out.join(format!("{stem}_{}.csv", who.letter()));
+                        write_live_link_csv(&p, &curves)?;
+                        p
+                    } else {
+                        let p = out.join(format!("{stem}_{}.arkit.json", who.letter()));
+                        write_arkit_json(&p, &curves, who.letter())?;
+                        p
+                    };
+                    put(format!("arkit {}", who.letter()), path, String::new());
+                }
+            }
+            Format::Mp4 => {
+                let scene = Scene::for_duo(face, duo, settings.render.clone())?;
+                let path = out.join(format!("{stem}.mp4"));
+                let vopts = VideoOptions {
+                    fps: duo.fps.round().max(1.0) as u32,
+                    audio: settings.audio.clone(),
+                    ffmpeg: settings.ffmpeg.clone(),
+                    ..VideoOptions::default()
+                };
+                let (kind, path, frames) = describe_video(encode_video(&scene, &path, &vopts, on)?);
+                put(kind.into(), path, format!(" ({frames} frames)"));
+            }
+            Format::Png => {
+                let scene = Scene::for_duo(face, duo, settings.render.clone())?;
+                let n = scene.frames();
+                let picks: Vec<usize> = match settings.png_every {
+                    Some(every) => (0..n).step_by(every.max(1)).collect(),
+                    None => {
+                        let mut v = vec![0, n / 2, n - 1];
+                        v.dedup();
+                        v
+                    }
+                };
+                for (i, &k) in picks.iter().enumerate() {
+                    let path = out.join(format!("{stem}_frame_{k:06}.png"));
+                    scene.render_frame(k).save_png(&path)?;
+                    on(Event::Progress { what: "stills", done: i + 1, total: picks.len() });
+                    put("png".into(), path, String::new());
+                }
+            }
+        }
+    }
+    Ok(written)
+}
+
+/// What a video export produced, for a summary line: its kind ("mp4", or "png frames (no
+/// ffmpeg)"), where, and how many frames.
+pub fn describe_video(out: VideoOutput) -> (&'static str, PathBuf, usize) {
+    match out {
+        VideoOutput::Mp4 { path, frames } => ("mp4", path, frames),
+        VideoOutput::Frames { dir, frames, .. } => ("png frames (no ffmpeg)", dir, frames),
+    }
+}
+
+/// Renders every frame of `scene` to an MP4 at `path` (or PNG frames without ffmpeg, with a
+/// warning), reporting progress as "rendering".
+pub fn encode_video(
+    scene: &Scene,
+    path: &Path,
+    vopts: &VideoOptions,
+    on: &mut dyn FnMut(Event<'_>),
+) -> Result<VideoOutput, ExportError> {
+    let (w, h) = scene.size();
+    let sink = VideoSink::create(path, w, h, vopts)?;
+    if let Some(reason) = sink.fallback_reason() {
+        on(Event::Warning(reason.to_string()));
+    }
+    let total = scene.frames();
+    let out =
+        render_video(scene, sink, &mut |done, _| on(Event::Progress { what: "rendering", done, total }))?;
+    Ok(out)
+}

@@ -1,0 +1,101 @@
+//! The pipeline's one error type: every failure names the file or the input it concerns.
+
+use duologue_model::ModelError;
+use duologue_params::HOP;
+use std::path::PathBuf;
+
+/// Errors of the generate pipeline.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The model checkpoint could not be read.
+    #[error("cannot load model {path}")]
+    Model {
+        /// The checkpoint.
+        path: PathBuf,
+        /// Why.
+        source: ModelError,
+    },
+    /// An audio file could not be opened or decoded.
+    #[error("cannot read audio {path}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: duologue_audio::AudioError,
+    },
+    /// An audio file is longer than the cap (refused before its samples are kept).
+    #[error("{path}: {} of audio is longer than the cap of {}", duration(*seconds), duration(*max_seconds))]
+    TooLong {
+        /// The file.
+        path: PathBuf,
+        /// Its length (stated by the container, or decoded so far).
+        seconds: f64,
+        /// The cap.
+        max_seconds: f64,
+    },
+    /// A file could not be written.
+    #[error("cannot write {path}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The audio is shorter than one 25 fps frame (640 samples at 16 kHz).
+    #[error("audio is too short: {samples} samples at 16 kHz, at least one frame ({HOP}) is needed")]
+    TooShort {
+        /// Samples in the input.
+        samples: usize,
+    },
+    /// The model expects other audio features than the pipeline computes.
+    #[error("the model expects {model}-dim audio features, the pipeline computes {ours}-dim log-mel")]
+    FeatureDim {
+        /// The checkpoint's `model.audio_dim`.
+        model: usize,
+        /// What the pipeline computes.
+        ours: usize,
+    },
+    /// Inputs that do not fit together (track count, lengths, identity size, overlap).
+    #[error("{0}")]
+    Input(String),
+    /// Computing speaker masks failed.
+    #[error("speaker masks")]
+    Audio(#[from] duologue_audio::AudioError),
+    /// Sampling failed.
+    #[error("sampling: {0}")]
+    Sample(ModelError),
+    /// A recording could not be used (too short, tracks that do not fit together).
+    #[error("cannot use {}", path.display())]
+    Recording {
+        /// The recording.
+        path: PathBuf,
+        /// Why.
+        source: Box<PipelineError>,
+    },
+    /// The output folder could not be created.
+    #[error("cannot create output folder {}", path.display())]
+    CreateDir {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A result file could not be written, or windows did not join up.
+    #[error(transparent)]
+    Params(#[from] duologue_params::ParamsError),
+    /// An export failed.
+    #[error(transparent)]
+    Export(#[from] duologue_export::ExportError),
+}
+
+/// A length for messages: seconds below two minutes, else minutes.
+fn duration(seconds: f64) -> String {
+    if seconds < 120.0 {
+        format!("{seconds:.1} s")
+    } else {
+        format!("{:.1} minutes", seconds / 60.0)
+    }
+}
+
+/// Result alias of this crate.
+pub type Result<T> = std::result::Result<T, PipelineError>;

@@ -1,0 +1,210 @@
+//! One whole generation, stage by stage (DESIGN §1–3, §6): load the model, decode the
+//! recording(s), speaker masks and log-mel with the layout and identities, sample window by
+//! window, write `STEM.npz` and the exports. `duologue generate`, `duologue demo` and the
+//! generate benchmark all run exactly this; what they show of it comes through [`Event`]s.
+
+use crate::{
+    default_generator, generate, load_generator, random_betas, read_audio, resolve_layout, write_mix_wav,
+    AudioInput, Conditioning, GenerateOptions, LayoutSpec, PipelineError, Result, DEFAULT_MODEL_LABEL,
+};
+use duologue_audio::MaskOptions;
+use duologue_export::{write_exports, Format, Settings, Written};
+use duologue_layout::{Layout, LlmClient};
+use std::path::PathBuf;
+
+/// One generation: everything decided before the pipeline runs.
+pub struct Job {
+    /// The recording(s).
+    pub input: AudioInput,
+    /// A checkpoint file, or None for the embedded default model.
+    pub model: Option<PathBuf>,
+    /// Where the heads stand.
+    pub layout: LayoutSpec,
+    /// The LLM for text layouts, if configured.
+    pub llm: Option<LlmClient>,
+    /// Steps, guidance, seed.
+    pub opts: GenerateOptions,
+    /// Identities (A, B), `[50]` each; None: random from the seed.
+    pub identities: Option<(Vec<f32>, Vec<f32>)>,
+    /// Cap on each input file's length, seconds.
+    pub max_seconds: f64,
+    /// Output folder.
+    pub out: PathBuf,
+    /// Exports besides the .npz.
+    pub formats: Vec<Format>,
+    /// Name of the result files (None: the recording's file stem).
+    pub name: Option<String>,
+}
+
+/// The stages of a generation, in order (each reported when it ends).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The model is loaded.
+    Load,
+    /// The recording is decoded to 16 kHz.
+    Decode,
+    /// Layout, speaker masks and log-mel features are ready.
+    Condition,
+    /// Both people are sampled.
+    Sample,
+    /// The result .npz is written.
+    WriteNpz,
+    /// The exports are written (reported only when there are some).
+    Exports,
+}
+
+impl Stage {
+    /// A short name for reports (`load`, `decode`, `masks_features`, `sample`, `write_npz`,
+    /// `exports`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Load => "load",
+            Stage::Decode => "decode",
+            Stage::Condition => "masks_features",
+            Stage::Sample => "sample",
+            Stage::WriteNpz => "write_npz",
+            Stage::Exports => "exports",
+        }
+    }
+}
+
+/// What a generation reports while it works.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A stage ended.
+    Stage(Stage),
+    /// Something the user should know; also kept in [`Outcome::warnings`].
+    Warning(&'a str),
+    /// `done` of `total` DDIM steps over all windows.
+    Sampling {
+        /// Steps done.
+        done: usize,
+        /// Steps in all.
+        total: usize,
+    },
+    /// An export's progress or warning.
+    Export(duologue_export::Event<'a>),
+}
+
+/// What a generation wrote.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The result .npz.
+    pub result: PathBuf,
+    /// Frames (25 fps).
+    pub frames: usize,
+    /// Seconds.
+    pub seconds: f32,
+    /// Which model ran (a path or the embedded model's label).
+    pub model: String,
+    /// The resolved layout.
+    pub layout: Layout,
+    /// Every warning reported on the way.
+    pub warnings: Vec<String>,
+    /// The exports.
+    pub files: Vec<Written>,
+    /// Windows sampled.
+    pub windows: usize,
+    /// DDIM steps per window.
+    pub steps: usize,
+    /// Whether anyone speaks (a mask reaches 0.5 somewhere).
+    pub speech_found: bool,
+}
+
+/// Runs `job`: results named after the recording (talk.wav -> talk.npz, talk.glb, talk_A.csv,
+/// ...) in `job.out`.
+pub fn execute(mut job: Job, on: &mut dyn FnMut(Event<'_>)) -> Result<Outcome> {
+    if job.opts.steps == Some(0) {
+        return Err(PipelineError::Input("--steps must be at least 1".into()));
+    }
+    let mut warnings: Vec<String> = Vec::new();
+    let mut warn = |w: String, on: &mut dyn FnMut(Event<'_>)| {
+        on(Event::Warning(&w));
+        warnings.push(w);
+    };
+    // The model first: a bad --model fails before any decoding work.
+    let (generator, model) = match &job.model {
+        Some(p) => (load_generator(p)?, p.display().to_string()),
+        None => (default_generator()?, DEFAULT_MODEL_LABEL.to_string()),
+    };
+    on(Event::Stage(Stage::Load));
+    let main = job.input.main_path().to_path_buf();
+    let decoded = read_audio(&job.input, job.max_seconds)?;
+    for w in &decoded.warnings {
+        warn(format!("{}: {w}", main.display()), on);
+    }
+    on(Event::Stage(Stage::Decode));
+    let (layout, notes) = resolve_layout(&job.layout, job.llm.take());
+    for n in notes {
+        warn(n, on);
+    }
+    let l = generator.config().model.frames;
+    let betas = job.identities.clone().unwrap_or_else(|| random_betas(job.opts.seed));
+    let cond = Conditioning::from_audio(&decoded.tracks, &layout, betas, &MaskOptions::default(), l)
+        .map_err(|e| PipelineError::Recording { path: main.clone(), source: Box::new(e) })?;
+    match cond.speaks() {
+        [false, false] => {
+            warn(format!("no speech found in {}; both people listen (idle) throughout", main.display()), on)
+        }
+        [true, false] => warn("B never speaks; B listens throughout".into(), on),
+        [false, true] => warn("A never speaks; A listens throughout".into(), on),
+        [true, true] => {}
+    }
+    on(Event::Stage(Stage::Condition));
+    let steps = job.opts.steps.unwrap_or(generator.config().sample.steps);
+    let windows = duologue_params::window::starts(
+        cond.frames,
+        l,
+        duologue_params::window::generate_hop(l, job.opts.overlap.unwrap_or(l / 5)),
+    )
+    .len();
+    let duo = generate(&generator, &cond, &job.opts, &mut |done, total| on(Event::Sampling { done, total }))?;
+    on(Event::Stage(Stage::Sample));
+    std::fs::create_dir_all(&job.out)
+        .map_err(|source| PipelineError::CreateDir { path: job.out.clone(), source })?;
+    let stem = job.name.clone().unwrap_or_else(|| {
+        main.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "result".into())
+    });
+    let result = job.out.join(format!("{stem}.npz"));
+    duo.write(&result)?;
+    on(Event::Stage(Stage::WriteNpz));
+    // The preview's soundtrack: the recording itself, or both people's tracks mixed into a
+    // temporary file that is removed when this function returns.
+    let mix = match &job.input {
+        AudioInput::Tracks(..) if job.formats.contains(&Format::Mp4) => {
+            let file = tempfile::Builder::new()
+                .prefix(&format!("duologue-{stem}-mix"))
+                .suffix(".wav")
+                .tempfile()
+                .map_err(|source| PipelineError::Write { path: std::env::temp_dir(), source })?;
+            write_mix_wav(file.path(), &decoded.tracks)?;
+            Some(file)
+        }
+        _ => None,
+    };
+    // The decoded audio is not needed any more: free it before rendering.
+    drop(decoded);
+    let audio = mix.as_ref().map_or_else(|| main.clone(), |m| m.path().to_path_buf());
+    let settings = Settings { audio: Some(audio), ..Settings::default() };
+    let files = if job.formats.is_empty() {
+        // Nothing is called: even an empty export list would load the face model.
+        Vec::new()
+    } else {
+        let files =
+            write_exports(&duo, &stem, &job.out, &job.formats, &settings, &mut |e| on(Event::Export(e)))?;
+        on(Event::Stage(Stage::Exports));
+        files
+    };
+    Ok(Outcome {
+        result,
+        frames: duo.frames(),
+        seconds: duo.seconds(),
+        model,
+        layout,
+        warnings,
+        files,
+        windows,
+        steps,
+        speech_found: !cond.silent(),
+    })
+}

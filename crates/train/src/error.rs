@@ -1,0 +1,65 @@
+//! The training bridge's one error type: every failure names the dataset, clip or file.
+
+use std::path::PathBuf;
+
+/// Errors assembling training data.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainDataError {
+    /// A dataset could not be opened or read.
+    #[error("{dir}")]
+    Data {
+        /// Dataset folder.
+        dir: PathBuf,
+        /// Underlying error.
+        source: duologue_data::DataError,
+    },
+    /// Feature extraction failed for a clip.
+    #[error("{dir}: clip {key}: audio features")]
+    Features {
+        /// Dataset folder.
+        dir: PathBuf,
+        /// Clip key.
+        key: String,
+        /// Underlying error.
+        source: duologue_audio::AudioError,
+    },
+    /// The datasets hold more windows than the memory bound allows.
+    #[error("{dir}: more than {max} training windows (raise --max-windows or use fewer clips)")]
+    TooMany {
+        /// Dataset folder where the bound was reached.
+        dir: PathBuf,
+        /// The bound.
+        max: usize,
+    },
+    /// A dataset has no clips in the requested split.
+    #[error("{dir}: no clips in split '{split}'")]
+    Empty {
+        /// Dataset folder.
+        dir: PathBuf,
+        /// Split name.
+        split: String,
+    },
+    /// The model configuration could not be read, or training failed.
+    #[error(transparent)]
+    Model(#[from] duologue_model::ModelError),
+    /// `single-person` was asked for on data that is not monologues.
+    #[error(
+        "--ablate single-person trains on single-speaker monologues (`duologue simulate --single`); {dir} holds '{kind}' clips"
+    )]
+    NotMonologue {
+        /// Dataset folder.
+        dir: PathBuf,
+        /// The dataset's source kind.
+        kind: String,
+    },
+    /// The configuration's audio width differs from the front-end's.
+    #[error("{path}: model.audio_dim is {model} but the log-mel front-end gives {ours}")]
+    FeatureDim {
+        /// The configuration file.
+        path: PathBuf,
+        /// The config's `model.audio_dim`.
+        model: usize,
+        /// The front-end's feature width.
+        ours: usize,
+    },
+}
