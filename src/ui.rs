@@ -1,6 +1,7 @@
 //! What the command line shows while libraries work: progress bars and warnings on stderr.
 
 use duologue_export::Event;
+use duologue_pipeline::{execute, Job, Outcome, PipelineError, Stage};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// A progress bar for `total` items of `what`.
@@ -57,5 +58,40 @@ impl Progress {
 impl Drop for Progress {
     fn drop(&mut self) {
         self.finish();
+    }
+}
+
+/// Runs `job` with a progress bar for sampling and the exports; warnings go to stderr as they
+/// come. A recording over the cap points at `--max-minutes`.
+pub fn run_job(job: Job) -> anyhow::Result<Outcome> {
+    let sampling = bar(1, "sampling");
+    let mut exports = Progress::default();
+    let outcome = execute(job, &mut |event| match event {
+        duologue_pipeline::Event::Warning(w) => eprintln!("warning: {w}"),
+        duologue_pipeline::Event::Sampling { done, total } => {
+            sampling.set_length(total as u64);
+            sampling.set_position(done as u64);
+        }
+        duologue_pipeline::Event::Stage(Stage::Sample) => sampling.finish_and_clear(),
+        duologue_pipeline::Event::Stage(_) => {}
+        duologue_pipeline::Event::Export(e) => exports.show(e),
+    });
+    sampling.finish_and_clear();
+    exports.finish();
+    outcome.map_err(|e| match e {
+        PipelineError::TooLong { .. } => anyhow::anyhow!("{e} (raise it with --max-minutes)"),
+        e => e.into(),
+    })
+}
+
+/// Prints what a generation wrote: lines for people, or one JSON object.
+pub fn report(o: &Outcome, json: bool) {
+    if json {
+        println!("{}", o.to_json());
+    } else {
+        println!("result: {} ({} frames, {:.1} s)", o.result.display(), o.frames, o.seconds);
+        for w in &o.files {
+            println!("{}: {}{}", w.kind, w.path.display(), w.note);
+        }
     }
 }

@@ -3,14 +3,11 @@
 //! [`duologue_pipeline::execute`] runs it: masks, layout (paper §3.5), the diffusion model window
 //! by window, AUDIO_STEM.npz and the exports. Without --model the embedded default model runs.
 
-use crate::ui::{bar, Progress};
+use super::OutputArgs;
+use crate::ui::{report, run_job};
 use anyhow::{bail, Context, Result};
-use duologue_export::Format;
 use duologue_layout::LlmClient;
-use duologue_pipeline::{
-    execute, AudioInput, Event, GenerateOptions, Job, LayoutSpec, Outcome, PipelineError, Stage,
-    DEFAULT_MAX_MINUTES,
-};
+use duologue_pipeline::{AudioInput, GenerateOptions, Job, LayoutSpec, DEFAULT_MAX_MINUTES};
 use std::path::PathBuf;
 
 /// Arguments of `duologue generate`.
@@ -69,23 +66,6 @@ pub struct Args {
     pub output: OutputArgs,
 }
 
-/// What `generate` and `demo` write besides the result .npz, and how they report it.
-#[derive(clap::Args)]
-pub struct OutputArgs {
-    /// Exports besides the result .npz (named after the audio); comma separated.
-    #[arg(
-        long = "format",
-        short = 'f',
-        value_enum,
-        value_delimiter = ',',
-        default_value = "glb,arkit-csv,mp4"
-    )]
-    pub formats: Vec<Format>,
-    /// Print a machine-readable JSON summary instead of lines.
-    #[arg(long)]
-    pub json: bool,
-}
-
 pub fn run(args: Args) -> Result<()> {
     let input = match (&args.tracks, &args.audio, &args.track_b, args.stereo) {
         (Some(t), ..) => AudioInput::Tracks(t[0].clone(), t[1].clone()),
@@ -101,9 +81,7 @@ pub fn run(args: Args) -> Result<()> {
         _ => LayoutSpec::Default,
     };
     let job = Job {
-        input,
         model: args.model.clone(),
-        layout,
         llm: args.llm.config()?.map(LlmClient::new),
         opts: GenerateOptions { steps: args.steps, guidance: args.guidance, seed: args.seed, overlap: None },
         identities: match &args.identity {
@@ -115,9 +93,8 @@ pub fn run(args: Args) -> Result<()> {
             None => None,
         },
         max_seconds: max_seconds(args.max_minutes)?,
-        out: args.out.clone(),
         formats: args.output.formats.clone(),
-        name: None,
+        ..Job::new(input, layout, args.out.clone())
     };
     let outcome = run_job(job)?;
     report(&outcome, args.output.json);
@@ -130,53 +107,4 @@ pub fn max_seconds(minutes: f64) -> Result<f64> {
         bail!("--max-minutes must be a positive number, not {minutes}");
     }
     Ok(minutes * 60.0)
-}
-
-/// Runs `job` with a progress bar for sampling and the exports; warnings go to stderr as they
-/// come. A recording over the cap points at `--max-minutes`.
-pub fn run_job(job: Job) -> Result<Outcome> {
-    let sampling = bar(1, "sampling");
-    let mut exports = Progress::default();
-    let outcome = execute(job, &mut |event| match event {
-        Event::Warning(w) => eprintln!("warning: {w}"),
-        Event::Sampling { done, total } => {
-            sampling.set_length(total as u64);
-            sampling.set_position(done as u64);
-        }
-        Event::Stage(Stage::Sample) => sampling.finish_and_clear(),
-        Event::Stage(_) => {}
-        Event::Export(e) => exports.show(e),
-    });
-    sampling.finish_and_clear();
-    exports.finish();
-    outcome.map_err(|e| match e {
-        PipelineError::TooLong { .. } => anyhow::anyhow!("{e} (raise it with --max-minutes)"),
-        e => e.into(),
-    })
-}
-
-/// Prints what a generation wrote: lines for people, or one JSON object.
-pub fn report(o: &Outcome, json: bool) {
-    if json {
-        let files: Vec<_> = o
-            .files
-            .iter()
-            .map(|w| serde_json::json!({"kind": w.kind, "path": w.path.display().to_string()}))
-            .collect();
-        let v = serde_json::json!({
-            "result": o.result.display().to_string(),
-            "frames": o.frames,
-            "seconds": o.seconds,
-            "model": o.model,
-            "layout": {"A": o.layout.a, "B": o.layout.b},
-            "warnings": o.warnings,
-            "files": files,
-        });
-        println!("{v}");
-    } else {
-        println!("result: {} ({} frames, {:.1} s)", o.result.display(), o.frames, o.seconds);
-        for w in &o.files {
-            println!("{}: {}{}", w.kind, w.path.display(), w.note);
-        }
-    }
 }

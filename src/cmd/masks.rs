@@ -4,7 +4,7 @@
 use anyhow::{bail, Result};
 use duologue_audio::diarize::{DiarizeConfig, SpectralStats};
 use duologue_audio::ge2e::Ge2e;
-use duologue_audio::{speaker_masks_with, MaskOptions, Masks, Source, VadKind};
+use duologue_audio::{speaker_masks_with, MaskOptions, Source, VadKind};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 
@@ -27,8 +27,8 @@ pub struct Args {
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(0..=3))]
     pub aggressiveness: u8,
     /// Voice activity detector: webrtc (the paper's) or silero (neural, built in).
-    #[arg(long, default_value = "webrtc", value_parser = ["webrtc", "silero"])]
-    pub vad: String,
+    #[arg(long, value_enum, default_value = "webrtc")]
+    pub vad: Vad,
     /// Tell the two voices of a mixed recording apart with the GE2E speaker encoder, weights
     /// from this safetensors file (crates/audio/weights/ge2e_resemblyzer.safetensors);
     /// without it, spectral statistics are used (no weights needed).
@@ -39,6 +39,15 @@ pub struct Args {
     pub json: bool,
 }
 
+/// Voice activity detectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Vad {
+    /// WebRTC's GMM detector, as the paper uses.
+    Webrtc,
+    /// Silero VAD, a small neural network (built in).
+    Silero,
+}
+
 pub fn run(args: Args) -> Result<()> {
     let source = match (&args.tracks, &args.audio, args.stereo) {
         (Some(t), _, _) => Source::Tracks(t[0].clone(), t[1].clone()),
@@ -46,7 +55,10 @@ pub fn run(args: Args) -> Result<()> {
         (None, Some(a), false) => Source::Mixed(a.clone()),
         (None, None, _) => bail!("give an audio file, or --tracks A B"),
     };
-    let vad = if args.vad == "silero" { VadKind::Silero } else { VadKind::WebRtc };
+    let vad = match args.vad {
+        Vad::Webrtc => VadKind::WebRtc,
+        Vad::Silero => VadKind::Silero,
+    };
     let mut opts =
         MaskOptions { vad, swap: args.swap, aggressiveness: args.aggressiveness, ..MaskOptions::default() };
     let bar = ProgressBar::new(1000);
@@ -70,55 +82,9 @@ pub fn run(args: Args) -> Result<()> {
         eprintln!("warning: {}: {w}", file.display());
     }
     if args.json {
-        println!("{}", serde_json::to_string(&to_json(&masks))?);
+        println!("{}", serde_json::to_string(&masks.to_json())?);
     } else {
-        print_summary(&masks);
+        print!("{}", masks.summary_text());
     }
     Ok(())
-}
-
-fn r3(v: f32) -> f64 {
-    (v as f64 * 1000.0).round() / 1000.0
-}
-
-fn round3(m: &[f32]) -> Vec<f64> {
-    m.iter().map(|&v| r3(v)).collect()
-}
-
-fn to_json(m: &Masks) -> serde_json::Value {
-    serde_json::json!({
-        "file": m.info.path.display().to_string(),
-        "method": m.method,
-        "fps": duologue_params::FPS,
-        "frames": m.m_a.len(),
-        "m_A": round3(&m.m_a),
-        "m_B": round3(&m.m_b),
-        "summary": {
-            "seconds": r3(m.summary.seconds),
-            "speaking_A": r3(m.summary.speaking_a),
-            "speaking_B": r3(m.summary.speaking_b),
-            "overlap": r3(m.summary.overlap),
-            "silence": r3(m.summary.silence),
-            "turns": m.summary.turns,
-        },
-        "warnings": m.warnings.iter().map(|(f, w)| format!("{}: {w}", f.display())).collect::<Vec<_>>(),
-    })
-}
-
-fn print_summary(m: &Masks) {
-    let s = &m.summary;
-    println!(
-        "{}: {:.2} s, {} frames at {} fps ({}; source {} Hz, {} ch)",
-        m.info.path.display(),
-        s.seconds,
-        s.frames,
-        duologue_params::FPS,
-        m.method,
-        m.info.sample_rate,
-        m.info.channels
-    );
-    let pct = |x: f32| if s.seconds > 0.0 { 100.0 * x / s.seconds } else { 0.0 };
-    println!("  A speaks {:.2} s ({:.0}%)", s.speaking_a, pct(s.speaking_a));
-    println!("  B speaks {:.2} s ({:.0}%)", s.speaking_b, pct(s.speaking_b));
-    println!("  overlap  {:.2} s, silence {:.2} s, {} turns", s.overlap, s.silence, s.turns);
 }

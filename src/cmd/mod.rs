@@ -15,6 +15,23 @@ pub mod plot;
 pub mod simulate;
 pub mod train;
 
+/// What `generate` and `demo` write besides the result .npz, and how they report it.
+#[derive(clap::Args)]
+pub struct OutputArgs {
+    /// Exports besides the result .npz (named after the audio); comma separated.
+    #[arg(
+        long = "format",
+        short = 'f',
+        value_enum,
+        value_delimiter = ',',
+        default_value = "glb,arkit-csv,mp4"
+    )]
+    pub formats: Vec<duologue_export::Format>,
+    /// Print a machine-readable JSON summary instead of lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// Flags that point duologue at an OpenAI-compatible LLM endpoint (layouts from text). Nothing
 /// touches the network unless a URL is given here or in DUOLOGUE_LLM_URL.
 #[derive(clap::Args, Debug, Clone)]
@@ -45,43 +62,9 @@ impl LlmArgs {
     }
 }
 
-/// Resolve a `--device` list such as `flex`, `cuda`, `cuda:0,cuda:1` or `wgpu:1` to burn
-/// devices, the first being the main one. GPU names exist only in builds with the matching
-/// cargo feature (`cargo build --release --features cuda` or `--features wgpu`).
+/// `--device` names (`flex`, `cuda:1`, ...) to burn devices, the first the main one.
 pub fn devices(list: &str) -> anyhow::Result<Vec<burn::prelude::Device>> {
-    list.split(',').map(|d| device(d.trim())).collect()
-}
-
-fn device(name: &str) -> anyhow::Result<burn::prelude::Device> {
-    let (kind, index) = match name.split_once(':') {
-        Some((k, i)) => {
-            let i: usize =
-                i.parse().map_err(|_| anyhow::anyhow!("device '{name}': index must be a number"))?;
-            (k, i)
-        }
-        None => (name, 0),
-    };
-    match kind {
-        "flex" | "cpu" => Ok(burn::prelude::Device::flex()),
-        #[cfg(feature = "cuda")]
-        "cuda" => Ok(burn::prelude::Device::cuda(index)),
-        #[cfg(feature = "wgpu")]
-        "wgpu" => Ok(burn::prelude::Device::wgpu(burn::tensor::DeviceKind::DiscreteGpu(index))),
-        other => {
-            let _ = index;
-            let mut built = vec!["flex"];
-            if cfg!(feature = "cuda") {
-                built.push("cuda[:N]");
-            }
-            if cfg!(feature = "wgpu") {
-                built.push("wgpu[:N]");
-            }
-            anyhow::bail!(
-                "device '{other}' is not compiled into this build (available: {})",
-                built.join(", ")
-            )
-        }
-    }
+    Ok(duologue_model::devices(list)?)
 }
 
 /// `300`, `300s`, `45m`, `2h`, `1.5h` -> a duration.

@@ -20,23 +20,17 @@ use std::process::Command;
 use std::time::Instant;
 
 fn write_wav_i16(path: &Path, rate: u32, channels: u16, x: &[f32]) {
-    let data: Vec<u8> =
-        x.iter().flat_map(|v| ((v.clamp(-1.0, 1.0) * 32767.0) as i16).to_le_bytes()).collect();
-    let mut b = Vec::new();
-    b.extend(b"RIFF");
-    b.extend((36 + data.len() as u32).to_le_bytes());
-    b.extend(b"WAVEfmt ");
-    b.extend(16u32.to_le_bytes());
-    b.extend(1u16.to_le_bytes());
-    b.extend(channels.to_le_bytes());
-    b.extend(rate.to_le_bytes());
-    b.extend((rate * 2 * channels as u32).to_le_bytes());
-    b.extend((2 * channels).to_le_bytes());
-    b.extend(16u16.to_le_bytes());
-    b.extend(b"data");
-    b.extend((data.len() as u32).to_le_bytes());
-    b.extend(data);
-    std::fs::write(path, b).expect("write wav");
+    let spec = hound::WavSpec {
+        channels,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).expect("create wav");
+    for v in x {
+        w.write_sample((v.clamp(-1.0, 1.0) * 32767.0) as i16).expect("write wav");
+    }
+    w.finalize().expect("write wav");
 }
 
 fn have(tool: &str, flag: &str) -> bool {
@@ -108,8 +102,8 @@ fn error_rate(ma: &[f32], mb: &[f32], ra: &[f32], rb: &[f32]) -> f32 {
 }
 
 fn main() {
-    let dir = std::env::temp_dir().join(format!("duologue-audio-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().to_path_buf();
     let secs = 600.0f32;
 
     // 1. Decode + resample + log-mel, 10 minutes of 44.1 kHz stereo.
@@ -228,5 +222,4 @@ fn main() {
             println!("{line}{control}");
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,16 +1,16 @@
 //! Any audio file -> 16 kHz mono (or two tracks) f32 in [-1, 1] (DESIGN.md §1).
 //!
 //! Decoding is symphonia (wav, flac, mp3, ogg/vorbis, aac/m4a, mkv/webm, aiff); resampling is
-//! rubato's synchronous FFT resampler, which is band-limited (anti-aliasing filter), so 44.1 or
-//! 96 kHz input does not fold energy above 8 kHz back into the speech band. Both run in chunks:
-//! [`AudioStream`] holds one packet plus one resampler chunk at a time, so an hour-long file
-//! never sits in memory at its source rate. Bad samples (NaN/inf) become silence and clipping is
-//! counted; both end up as [`Warning`]s rather than errors, since the rest of the file is usable.
+//! rubato's synchronous FFT resampler ([`crate::resample`]), which is band-limited (anti-aliasing
+//! filter), so 44.1 or 96 kHz input does not fold energy above 8 kHz back into the speech band.
+//! Both run in chunks: [`AudioStream`] holds one packet plus one resampler chunk at a time, so an
+//! hour-long file never sits in memory at its source rate. Bad samples (NaN/inf) become silence
+//! and clipping is counted; both end up as [`Warning`]s rather than errors, since the rest of the
+//! file is usable.
 
 use crate::error::{AudioError, Result};
-use audioadapter_buffers::direct::InterleavedSlice;
+use crate::resample::ChunkResampler;
 use duologue_params::SAMPLE_RATE;
-use rubato::{Fft, FixedSync, Indexing, Resampler};
 use std::fmt;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -21,8 +21,6 @@ use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
-/// Input frames per resampler call: ~0.1 s at 44.1 kHz, small enough to keep memory flat.
-const RESAMPLE_CHUNK: usize = 4096;
 /// A sample at or above this magnitude counts as clipped.
 const CLIP_LEVEL: f32 = 0.999;
 /// Warn about clipping when more than this fraction of samples is clipped.
@@ -137,11 +135,8 @@ pub struct AudioStream {
     pending: Vec<f32>,
     /// Scratch for one decoded packet, interleaved by source channel.
     scratch: Vec<f32>,
-    resampler: Option<Fft<f32>>,
-    /// Output frames of resampler start-up delay still to drop.
-    to_trim: usize,
+    resampler: Option<ChunkResampler>,
     frames_in: u64,
-    frames_out: u64,
     decoding_done: bool,
     finished: bool,
     nonfinite: u64,
@@ -208,9 +203,7 @@ impl AudioStream {
             pending: Vec::new(),
             scratch: Vec::new(),
             resampler: None,
-            to_trim: 0,
             frames_in: 0,
-            frames_out: 0,
             decoding_done: false,
             finished: false,
             nonfinite: 0,
@@ -263,13 +256,11 @@ impl AudioStream {
             if self.resampler.is_none() && self.info.sample_rate == SAMPLE_RATE && !self.pending.is_empty() {
                 // Already 16 kHz: pass decoded audio straight through.
                 let out = std::mem::take(&mut self.pending);
-                self.frames_out += (out.len() / self.tracks) as u64;
                 return Ok(Some(self.deinterleave(&out)));
             }
-            if let Some(rs) = &self.resampler {
-                let need = rs.input_frames_next();
-                if self.pending.len() >= need * self.tracks {
-                    let out = self.resample(None)?;
+            if let Some(rs) = self.resampler.as_mut() {
+                if self.pending.len() >= rs.chunk_frames() * self.tracks {
+                    let out = rs.process(&mut self.pending, None)?;
                     if !out.is_empty() {
                         return Ok(Some(self.deinterleave(&out)));
                     }
@@ -379,73 +370,17 @@ impl AudioStream {
             }
         }
         if rate != SAMPLE_RATE {
-            let rs = Fft::<f32>::new(
-                rate as usize,
-                SAMPLE_RATE as usize,
-                RESAMPLE_CHUNK,
-                self.tracks,
-                FixedSync::Input,
-            )
-            .map_err(|e| AudioError::Resample { from: rate, msg: e.to_string() })?;
-            self.to_trim = rs.output_delay();
-            self.resampler = Some(rs);
+            self.resampler = Some(ChunkResampler::new(rate, self.tracks)?);
         }
         Ok(())
     }
 
-    /// Runs the resampler once on the head of `pending` (`partial`: fewer frames than a chunk,
-    /// zero-padded) and returns interleaved 16 kHz output with the start-up delay removed.
-    fn resample(&mut self, partial: Option<usize>) -> Result<Vec<f32>> {
-        let from = self.info.sample_rate;
-        let tracks = self.tracks;
-        let Some(rs) = self.resampler.as_mut() else { return Ok(Vec::new()) };
-        let need = rs.input_frames_next();
-        let avail = partial.unwrap_or(need);
-        // rubato reads `need` frames from the adapter even for a partial chunk.
-        let mut input = vec![0.0f32; need * tracks];
-        input[..avail * tracks].copy_from_slice(&self.pending[..avail * tracks]);
-        let mut output = vec![0.0f32; rs.output_frames_max() * tracks];
-        let map = |e: &dyn fmt::Display| AudioError::Resample { from, msg: e.to_string() };
-        let inp = InterleavedSlice::new(&input, tracks, need).map_err(|e| map(&e))?;
-        let out_frames = output.len() / tracks;
-        let mut outp = InterleavedSlice::new_mut(&mut output, tracks, out_frames).map_err(|e| map(&e))?;
-        let indexing = partial.map(|n| Indexing::new().partial_len(n));
-        let (_, produced) =
-            rs.process_into_buffer(&inp, &mut outp, indexing.as_ref()).map_err(|e| map(&e))?;
-        self.pending.drain(..avail * tracks);
-        output.truncate(produced * tracks);
-        let trim = self.to_trim.min(produced);
-        self.to_trim -= trim;
-        output.drain(..trim * tracks);
-        for v in &mut output {
-            *v = v.clamp(-1.0, 1.0);
-        }
-        self.frames_out += (output.len() / tracks) as u64;
-        Ok(output)
-    }
-
-    /// End of input: resample what is left and pump zeros until the output has the length the
-    /// input implies (`ceil(frames_in * 16000 / rate)`), then cut it there.
+    /// End of input: what the resampler still holds, or the last decoded audio as it is.
     fn flush(&mut self) -> Result<Vec<f32>> {
-        if self.resampler.is_none() {
-            let out = std::mem::take(&mut self.pending);
-            self.frames_out += (out.len() / self.tracks) as u64;
-            return Ok(out);
+        match self.resampler.as_mut() {
+            Some(rs) => rs.finish(&mut self.pending, self.frames_in),
+            None => Ok(std::mem::take(&mut self.pending)),
         }
-        let expected =
-            (self.frames_in as u128 * SAMPLE_RATE as u128).div_ceil(self.info.sample_rate as u128) as u64;
-        let mut out = Vec::new();
-        let mut guard = 0;
-        while self.frames_out < expected && guard < 64 {
-            let left = self.pending.len() / self.tracks;
-            out.extend(self.resample(Some(left))?);
-            guard += 1;
-        }
-        let excess = self.frames_out.saturating_sub(expected) as usize;
-        let keep = (out.len() / self.tracks).saturating_sub(excess);
-        out.truncate(keep * self.tracks);
-        self.frames_out = expected;
-        Ok(out)
     }
 
     fn deinterleave(&self, x: &[f32]) -> Vec<Vec<f32>> {

@@ -1,7 +1,8 @@
 //! duologue's audio front-end (DESIGN.md §1, §5; paper §3.3 "Audio Speaker Masking", §3.6.1,
 //! appendix 3.1).
 //!
-//! - [`decode`]: any file (wav/flac/mp3/ogg/m4a/...) -> 16 kHz mono or two tracks, streaming.
+//! - [`decode`]: any file (wav/flac/mp3/ogg/m4a/...) -> 16 kHz mono or two tracks, streaming;
+//!   [`resample`]: the band-limited conversion to 16 kHz; [`wav`]: the one 16-bit WAV writer.
 //! - [`features`]: the [`FeatureExtractor`] trait, audio -> `[frames at 25 fps, D]`;
 //!   [`mel::LogMel`] is the embedded default, [`wav2vec2::Wav2Vec2`] the paper's (HF weights).
 //! - [`vad`]: WebRTC voice activity at 25 fps; [`silero`]: Silero VAD in burn.
@@ -18,8 +19,11 @@ pub mod ge2e;
 pub mod mask;
 pub mod mel;
 pub mod pipeline;
+mod report;
+pub mod resample;
 pub mod silero;
 pub mod vad;
+pub mod wav;
 pub mod wav2vec2;
 pub mod weights;
 

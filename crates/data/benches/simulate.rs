@@ -1,4 +1,4 @@
-//! Simulator throughput (issue 5, "Measure"): clips per second with 1 and 2 worker threads,
+//! Simulator throughput (DESIGN.md §6, datasets): clips per second with 1 and 2 worker threads,
 //! bytes per hour of data, and the projected time for a 50-hour corpus.
 //! Run: `cargo bench -p duologue-data --bench simulate` (release profile).
 
@@ -37,9 +37,8 @@ fn main() {
             );
         }
         // Bytes per hour: write the clips as shards and measure.
-        let dir =
-            std::env::temp_dir().join(format!("duologue-sim-bench-{}-{}", std::process::id(), label.len()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("shards");
         let mut w = ShardWriter::create(
             &dir,
             DatasetHeader::new("simulated", sim.plan().clone(), serde_json::Value::Null),
@@ -57,6 +56,5 @@ fn main() {
             bytes as f64 / hours / 1e6,
             bytes as f64 / hours * 50.0 / 1e9
         );
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -1,4 +1,4 @@
-//! Non-verbal behaviour as pure functions of events (issue 5, item 1; BEHAVIOR.md): blinks,
+//! Non-verbal behaviour as pure functions of events (BEHAVIOR.md; DESIGN.md §3): blinks,
 //! nods, brow raises and smiles, slow head sway, gaze plans, and the rotation helpers that aim
 //! the eyes at a point in the world (DESIGN §3 joint chain).
 
@@ -283,8 +283,10 @@ pub fn gaze_plan(
     out
 }
 
-/// 3x3 rotation matrices (row-major) and axis-angle conversions.
+/// 3x3 rotation matrices (row-major) and axis-angle conversions; vector arithmetic is glam's.
 pub mod rot {
+    use glam::Vec3;
+
     /// Row-major 3x3 matrix.
     pub type M3 = [[f32; 3]; 3];
 
@@ -327,8 +329,9 @@ pub mod rot {
                     axis[j] = (m[i][j] + m[j][i]) / (4.0 * axis[i].max(1e-6));
                 }
             }
-            let n = norm(axis).max(1e-9);
-            return axis.map(|v| v / n * angle);
+            let axis = Vec3::from(axis);
+            let n = axis.length().max(1e-9);
+            return (axis / n * angle).to_array();
         }
         let s = 2.0 * angle.sin();
         [(m[2][1] - m[1][2]) / s * angle, (m[0][2] - m[2][0]) / s * angle, (m[1][0] - m[0][1]) / s * angle]
@@ -343,44 +346,26 @@ pub mod rot {
 
     /// Axis-angle of the shortest rotation taking the rest gaze (0,0,-1) to unit `d`.
     pub fn aim(d: [f32; 3]) -> [f32; 3] {
-        let f = [0.0, 0.0, -1.0];
-        let axis = cross(f, d);
-        let s = norm(axis);
-        let c = dot(f, d).clamp(-1.0, 1.0);
+        let (f, d) = (Vec3::NEG_Z, Vec3::from(d));
+        let axis = f.cross(d);
+        let s = axis.length();
+        let c = f.dot(d).clamp(-1.0, 1.0);
         if s < 1e-7 {
             return if c > 0.0 { [0.0; 3] } else { [0.0, std::f32::consts::PI, 0.0] };
         }
         let angle = s.atan2(c);
-        axis.map(|v| v / s * angle)
+        (axis / s * angle).to_array()
     }
 
-    /// Cross product.
-    pub fn cross(a: [f32; 3], b: [f32; 3]) -> [f32; 3] {
-        [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
-    }
-
-    /// Dot product.
-    pub fn dot(a: [f32; 3], b: [f32; 3]) -> f32 {
-        a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-    }
-
-    /// Euclidean norm.
-    pub fn norm(a: [f32; 3]) -> f32 {
-        dot(a, a).sqrt()
-    }
-
-    /// `a - b`.
-    pub fn sub(a: [f32; 3], b: [f32; 3]) -> [f32; 3] {
-        [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
-    }
-
-    /// Unit vector (zero stays zero).
-    pub fn unit(a: [f32; 3]) -> [f32; 3] {
-        let n = norm(a);
+    /// Unit vector, zero (below 1e-9) staying zero. Not glam's `normalize_or_zero`: that
+    /// multiplies by the reciprocal length, this divides, and the simulated gaze (hence every
+    /// dataset) is built on these bits.
+    pub fn unit(a: Vec3) -> Vec3 {
+        let n = a.length();
         if n < 1e-9 {
             a
         } else {
-            a.map(|v| v / n)
+            a / n
         }
     }
 }
@@ -443,7 +428,7 @@ mod tests {
             let back = rot::to_aa(&rot::from_aa(r));
             assert!((0..3).all(|i| (back[i] - r[i]).abs() < 1e-3), "{r:?} -> {back:?}");
         }
-        let d = rot::unit([0.3, 0.2, -1.0]);
+        let d = rot::unit(glam::Vec3::new(0.3, 0.2, -1.0)).to_array();
         let g = rot::apply(&rot::from_aa(rot::aim(d)), [0.0, 0.0, -1.0]);
         assert!((0..3).all(|i| (g[i] - d[i]).abs() < 1e-5));
     }

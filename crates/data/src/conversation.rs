@@ -1,4 +1,4 @@
-//! Turn-taking: who says what when (issue 5, item 1; BEHAVIOR.md "Turn-taking").
+//! Turn-taking: who says what when (paper §3.6.1 stands in; BEHAVIOR.md "Turn-taking").
 //!
 //! Turns of one to three sentences alternate with gaps drawn around Stivers et al.'s ~200 ms
 //! mode, about 40% of changes overlapping by a few hundred ms (Heldner & Edlund), occasional

@@ -1,4 +1,4 @@
-//! Synthetic dubbing (paper §3.6.2; issue 5, item 2): pseudo-conversations assembled from
+//! Synthetic dubbing (paper §3.6.2): pseudo-conversations assembled from
 //! single-speaker clips by random cuts, alternation, muting and deliberate overlaps.
 //!
 //! Each output clip takes two single-speaker sources of different voices and identities from the

@@ -1,4 +1,4 @@
-//! Speech with exact phoneme and word timings from libespeak-ng (issue 5, item 1).
+//! Speech with exact phoneme and word timings from libespeak-ng (DESIGN.md §1 audio; BEHAVIOR.md "Lips and jaw").
 //!
 //! The `espeak-ng` command line prints no timings, so we drive the library: it is initialised in
 //! synchronous mode with `espeakINITIALIZE_PHONEME_EVENTS`, and our synth callback receives the
@@ -10,7 +10,6 @@
 //! opened at run time, so building needs no espeak-ng headers and the rest of duologue runs
 //! without it.
 
-use crate::resample::resample_22050_to_16000;
 use crate::DataError;
 use std::ffi::{c_char, c_int, c_short, c_uint, c_void, CStr, CString};
 use std::sync::{Mutex, OnceLock};
@@ -404,12 +403,12 @@ fn synth_locked(lock: &Mutex<Api>, voice: &VoiceSpec, text: &str) -> Result<Utte
             return Err(DataError::Espeak { reason: format!("espeak_Synth failed with code {rc}") });
         }
     }
-    Ok(finish(c))
+    finish(c)
 }
 
-fn finish(c: Collector) -> Utterance {
+fn finish(c: Collector) -> Result<Utterance, DataError> {
     let raw: Vec<f32> = c.samples.iter().map(|&s| s as f32 / 32768.0).collect();
-    let samples = resample_22050_to_16000(&raw);
+    let samples = duologue_audio::resample::resample_to_16k(&raw, ESPEAK_RATE)?;
     let total = raw.len() as f32 / ESPEAK_RATE as f32;
     let ms = |m: i32| (m.max(0) as f32 / 1000.0).min(total);
     let mut phonemes: Vec<Phoneme> = Vec::with_capacity(c.phonemes.len());
@@ -435,5 +434,5 @@ fn finish(c: Collector) -> Utterance {
         let end = if end.is_nan() { next.min(speech_end) } else { end };
         words.push(Word { start: ms(*at), end: end.max(ms(*at)), text_position: (*pos).max(0) as usize });
     }
-    Utterance { samples, phonemes, words }
+    Ok(Utterance { samples, phonemes, words })
 }

@@ -1,4 +1,4 @@
-//! Training data for duologue, made here and honestly labelled (issue 5; paper §3.6, DESIGN §6).
+//! Training data for duologue, made here and honestly labelled (paper §3.6, DESIGN §6).
 //!
 //! The paper learns from 50,000+ hours of curated video (§3.6.1) and a synthetic dubbing set
 //! (§3.6.2). Neither can be downloaded, so this crate makes ground truth whose audio, speaker
@@ -16,11 +16,11 @@ pub mod behavior;
 pub mod clip;
 pub mod conversation;
 pub mod dub;
+mod error;
 pub mod espeak;
 pub mod make;
 pub mod mix;
 pub mod motion;
-pub mod resample;
 pub mod rng;
 pub mod shard;
 pub mod simulate;
@@ -31,66 +31,7 @@ pub mod viseme;
 pub mod wav;
 
 pub use clip::{Clip, ClipMeta};
+pub use error::DataError;
 pub use shard::{ClipStream, Dataset, Manifest, OnError, ShardWriter, StreamConfig};
 pub use simulate::{SimConfig, Simulator, SplitPlan};
 pub use stats::Stats;
-
-/// Errors of the data crate.
-#[derive(Debug, thiserror::Error)]
-pub enum DataError {
-    /// The speech synthesizer failed or is missing.
-    #[error("espeak-ng: {reason}")]
-    Espeak {
-        /// What went wrong.
-        reason: String,
-    },
-    /// A face-model expression name the simulator drives does not exist in duologue-face.
-    #[error("duologue-face has no expression component named '{name}' (EXPRESSION_NAMES changed?)")]
-    FaceName {
-        /// The missing name.
-        name: String,
-    },
-    /// Invalid settings.
-    #[error("invalid configuration: {reason}")]
-    Config {
-        /// What is wrong.
-        reason: String,
-    },
-    /// A clip inside a shard is malformed (missing member, wrong shape, bad values).
-    #[error("shard {shard}, clip {key}: {reason}")]
-    BadClip {
-        /// Shard file.
-        shard: String,
-        /// Clip key.
-        key: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// A shard is unreadable, truncated or fails its checksum.
-    #[error("shard {shard}: {reason}")]
-    BadShard {
-        /// Shard file.
-        shard: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// JSON could not be written or parsed.
-    #[error("{what}: invalid JSON: {reason}")]
-    Json {
-        /// File or record concerned.
-        what: String,
-        /// Parser message.
-        reason: String,
-    },
-    /// File-system error.
-    #[error("{}", path.display())]
-    Io {
-        /// Path concerned.
-        path: std::path::PathBuf,
-        /// Underlying error.
-        source: std::io::Error,
-    },
-    /// A result file (.npz) could not be written or read.
-    #[error(transparent)]
-    Params(#[from] duologue_params::ParamsError),
-}

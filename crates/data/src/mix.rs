@@ -1,4 +1,4 @@
-//! Audio assembly and exact speaker masks (issue 5, items 1–2; DESIGN §1, §5).
+//! Audio assembly and exact speaker masks (paper §3.3, §3.6.2; DESIGN §1, §5).
 //!
 //! Each person's utterances are placed on their own track, the tracks are summed to one mono
 //! signal, then optionally convolved with a synthetic room (exponentially decaying noise tail

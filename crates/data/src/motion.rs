@@ -1,5 +1,5 @@
-//! Ground-truth motion for both people at 25 fps in the 78-float layout (issue 5, item 1;
-//! DESIGN §3; BEHAVIOR.md).
+//! Ground-truth motion for both people at 25 fps in the 78-float layout (DESIGN §3;
+//! BEHAVIOR.md).
 //!
 //! Two passes. First each person's expression, neck/head rotation and translation drift are
 //! built from their own events (phonemes -> lips, blinks, brows, smiles, prosody-driven head
@@ -15,6 +15,7 @@ use crate::DataError;
 use duologue_face::FaceModel;
 use duologue_layout::facing::facing_toward;
 use duologue_params::{Joint, Motion, FPS, X_DIM};
+use glam::Vec3;
 
 /// Column indices (psi) of the non-lip components the simulator drives, resolved by name.
 #[derive(Debug, Clone)]
@@ -293,7 +294,7 @@ pub fn aim_eyes(face: &FaceModel, people: &mut [(Partial, Vec<f32>, [f32; 3]); 2
             let point = match target {
                 GazeTarget::Partner(w) => pts[1 - i][w as usize],
                 GazeTarget::Away(yaw, pitch) => {
-                    let to = rot::unit(rot::sub(pts[1 - i][0], mid));
+                    let to = rot::unit(Vec3::from(pts[1 - i][0]) - Vec3::from(mid)).to_array();
                     let base = facing_toward([0.0; 3], to);
                     let d = rot::apply(
                         &rot::from_aa(rot::ypr(base.yaw + yaw, base.pitch + pitch, 0.0)),
@@ -304,10 +305,10 @@ pub fn aim_eyes(face: &FaceModel, people: &mut [(Partial, Vec<f32>, [f32; 3]); 2
             };
             let f = people[i].0.x.frame_mut(k);
             for (e, joint) in [Joint::LeftEye, Joint::RightEye].into_iter().enumerate() {
-                let local = rot::apply_t(&heads[i], rot::unit(rot::sub(point, eyes[i][e])));
-                let mut r = rot::aim(local);
+                let to = rot::unit(Vec3::from(point) - Vec3::from(eyes[i][e]));
+                let mut r = rot::aim(rot::apply_t(&heads[i], to.to_array()));
                 // Eyes rotate at most ~40 degrees in the orbit.
-                let n = rot::norm(r);
+                let n = Vec3::from(r).length();
                 if n > 0.7 {
                     r = r.map(|v| v * 0.7 / n);
                 }

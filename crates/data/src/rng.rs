@@ -1,11 +1,11 @@
-//! A small seeded random generator (xoshiro256**, SplitMix64 seeding) so every clip is
-//! reproducible from `(seed, clip index)` and no global RNG is involved (STYLE: randomness is
-//! injected).
+//! The simulator's seeded generator: the shared [`Xoshiro256`] core and its draws
+//! (`duologue_params::rng`), plus seeding from `(seed, clip index)` and from names, so every clip
+//! is reproducible and no global RNG is involved (STYLE.md "Diffusion": randomness is injected).
 
 use duologue_params::rng::Xoshiro256;
 
-/// Seeded pseudo-random generator (the shared [`Xoshiro256`] core plus the distributions the
-/// simulator draws).
+/// Seeded pseudo-random generator: the shared [`Xoshiro256`] core under the names the simulator
+/// uses (f32 draws); every distribution is the core's own.
 #[derive(Debug, Clone)]
 pub struct Rng {
     core: Xoshiro256,
@@ -32,45 +32,39 @@ impl Rng {
         self.core.next_u64()
     }
 
-    /// Uniform in [0, 1).
+    /// Uniform in [0, 1) ([`Xoshiro256::uniform_f32`]).
     pub fn f32(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
+        self.core.uniform_f32()
     }
 
     /// Uniform in [lo, hi).
     pub fn range(&mut self, lo: f32, hi: f32) -> f32 {
-        lo + (hi - lo) * self.f32()
+        self.core.range_f32(lo, hi)
     }
 
     /// Uniform integer in [0, n); 0 when n == 0.
     pub fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next_u64() % n as u64) as usize
-        }
+        self.core.below(n as u64) as usize
     }
 
     /// True with probability `p`.
     pub fn chance(&mut self, p: f32) -> bool {
-        self.f32() < p
+        self.core.chance(p)
     }
 
-    /// Standard normal (Box-Muller).
+    /// Standard normal ([`Xoshiro256::normal_f32`]).
     pub fn normal(&mut self) -> f32 {
-        let u1 = self.f32().max(1e-7);
-        let u2 = self.f32();
-        (-2.0 * u1.ln()).sqrt() * (2.0 * std::f32::consts::PI * u2).cos()
+        self.core.normal_f32()
     }
 
     /// Exponential with the given mean.
     pub fn exp(&mut self, mean: f32) -> f32 {
-        -mean * (1.0 - self.f32()).max(1e-7).ln()
+        self.core.exp_f32(mean)
     }
 
     /// Log-normal whose median is `median` and log-sd `sigma`.
     pub fn lognormal(&mut self, median: f32, sigma: f32) -> f32 {
-        median * (sigma * self.normal()).exp()
+        self.core.lognormal_f32(median, sigma)
     }
 
     /// One element of a non-empty slice.
@@ -80,10 +74,7 @@ impl Rng {
 
     /// Fisher-Yates shuffle.
     pub fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
-            let j = self.below(i + 1);
-            items.swap(i, j);
-        }
+        self.core.shuffle(items)
     }
 }
 
@@ -92,15 +83,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reproducible_and_roughly_uniform() {
+    fn reproducible_and_the_shared_core_stream() {
         let a: Vec<u64> = (0..5).scan(Rng::new(7), |r, _| Some(r.next_u64())).collect();
         let b: Vec<u64> = (0..5).scan(Rng::new(7), |r, _| Some(r.next_u64())).collect();
         assert_eq!(a, b);
+        let mut core = Xoshiro256::new(1);
         let mut r = Rng::new(1);
-        let n = 20_000;
-        let mean: f32 = (0..n).map(|_| r.f32()).sum::<f32>() / n as f32;
-        assert!((mean - 0.5).abs() < 0.01);
-        let var: f32 = (0..n).map(|_| r.normal().powi(2)).sum::<f32>() / n as f32;
-        assert!((var - 1.0).abs() < 0.05, "normal variance {var}");
+        assert_eq!((r.f32(), r.normal()), (core.uniform_f32(), core.normal_f32()));
     }
 }

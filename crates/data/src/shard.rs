@@ -1,4 +1,4 @@
-//! WebDataset-style shards, the manifest, and a streaming reader (issue 5, item 3; DESIGN §6).
+//! WebDataset-style shards, the manifest, and a streaming reader (DESIGN §6).
 //!
 //! A dataset directory holds `SPLIT-NNNNN.tar` shards, each a plain tar whose members share a
 //! key per clip (`KEY.x_A.npy` ... `KEY.m_B.npy`, `KEY.audio.wav`, `KEY.json`), and
@@ -119,9 +119,10 @@ impl Manifest {
             s.push('\n');
         }
         let path = dir.join(MANIFEST);
-        let tmp = dir.join(format!(".{MANIFEST}.tmp"));
-        std::fs::write(&tmp, s).map_err(io_err(&tmp))?;
-        std::fs::rename(&tmp, &path).map_err(io_err(&path))
+        let mut tmp = duologue_params::atomic::temp_beside(&path).map_err(io_err(&path))?;
+        std::io::Write::write_all(&mut tmp, s.as_bytes()).map_err(io_err(&path))?;
+        tmp.persist(&path).map_err(|e| io_err(&path)(e.error))?;
+        Ok(())
     }
 
     /// Shards of one split.
@@ -178,6 +179,8 @@ pub struct ShardWriter {
 
 struct OpenShard {
     file: String,
+    /// The shard's temporary file (removed if the writer is dropped before the shard closes).
+    tmp: tempfile::TempPath,
     builder: tar::Builder<std::io::BufWriter<std::fs::File>>,
     clips: usize,
     seconds: f64,
@@ -214,10 +217,10 @@ impl ShardWriter {
             *n += 1;
             // Shards stream to a hidden temporary file and are renamed when complete, so a
             // reader never sees a half-written shard and memory stays flat.
-            let tmp = self.dir.join(format!(".{file}.tmp"));
-            let f = std::fs::File::create(&tmp).map_err(io_err(&tmp))?;
+            let path = self.dir.join(&file);
+            let (f, tmp) = duologue_params::atomic::temp_beside(&path).map_err(io_err(&path))?.into_parts();
             let builder = tar::Builder::new(std::io::BufWriter::new(f));
-            self.open.insert(split.clone(), OpenShard { file, builder, clips: 0, seconds: 0.0 });
+            self.open.insert(split.clone(), OpenShard { file, tmp, builder, clips: 0, seconds: 0.0 });
         }
         let shard = self.open.get_mut(&split).expect("inserted above");
         for (suffix, bytes) in clip.to_members()? {
@@ -248,10 +251,9 @@ impl ShardWriter {
         std::io::Write::flush(&mut w).map_err(fail)?;
         drop(w);
         let path = self.dir.join(&shard.file);
-        let tmp = self.dir.join(format!(".{}.tmp", shard.file));
         // Hash what is on disk, not what we meant to write.
-        let (sha256, len) = sha256_file(&tmp)?;
-        std::fs::rename(&tmp, &path).map_err(io_err(&path))?;
+        let (sha256, len) = sha256_file(&shard.tmp)?;
+        shard.tmp.persist(&path).map_err(|e| io_err(&path)(e.error))?;
         self.manifest.shards.push(ShardEntry {
             kind: "shard".into(),
             file: shard.file,

@@ -1,6 +1,6 @@
-//! The two-person conversation simulator (issue 5, item 1): speech from espeak-ng with the
-//! synthesizer's own timings, turn-taking, mixing, and ground-truth motion that agrees with the
-//! audio frame by frame. Every clip is a pure function of `(seed, index)` and the split plan.
+//! The two-person conversation simulator (a stand-in for paper §3.6.1; BEHAVIOR.md): speech from
+//! espeak-ng with the synthesizer's own timings, turn-taking, mixing, and ground-truth motion that
+//! agrees with the audio frame by frame. Every clip is a pure function of `(seed, index)` and the split plan.
 
 use crate::clip::{Clip, ClipMeta};
 use crate::conversation::{converse, TurnTaking};

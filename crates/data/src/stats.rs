@@ -1,4 +1,4 @@
-//! `duologue data stats DIR`: what a dataset holds (issue 5, item 3).
+//! `duologue data stats DIR`: what a dataset holds (DESIGN.md §6, datasets; paper §3.6).
 //!
 //! Definitions (per frame, masks thresholded at 0.5):
 //! - speaking ratio: frames where anyone speaks / all frames (also per person);

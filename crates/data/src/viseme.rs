@@ -1,4 +1,4 @@
-//! Phoneme timings -> lip/jaw curves (psi[0..20]) with coarticulation (issue 5, item 1;
+//! Phoneme timings -> lip/jaw curves (psi[0..20]) with coarticulation (DESIGN §3-4;
 //! BEHAVIOR.md "Lips and jaw").
 //!
 //! Each eSpeak phoneme maps to a viseme: target values for some lip/jaw expression components
@@ -114,104 +114,45 @@ impl Viseme {
         // Dominance: 1 = ordinary, 0.15 = "don't care" (neighbours decide), 30 = must reach.
         const D: f32 = 1.0;
         const L: f32 = 0.15;
-        let mut t = [0.0; NC];
-        let mut d = [L; NC];
         // Anticipation constant of lip protrusion; the dominance falls by e every `tau` s, so
         // with the strengths below rounding reaches a quarter of its target ~150 ms early.
-        let mut tau = 0.03;
-        let mut set = |c: usize, v: f32, dom: f32| {
-            t[c] = v;
-            d[c] = dom;
-        };
-        match self {
-            Viseme::Rest => {
-                for c in 0..NC {
-                    set(c, 0.0, 2.0);
-                }
-            }
+        const TAU: f32 = 0.03;
+        // (component, target, dominance) for the components a viseme drives; the others keep
+        // target 0 at "don't care" dominance.
+        let (driven, tau): (&[(usize, f32, f32)], f32) = match self {
+            Viseme::Rest => return ([0.0; NC], [2.0; NC], TAU),
             Viseme::Bilabial => {
-                set(JAW, 0.03, 30.0);
-                set(PART, 0.0, 30.0);
-                set(PRESS, 0.35, 30.0);
-                set(BITE, 0.0, 30.0);
+                (&[(JAW, 0.03, 30.0), (PART, 0.0, 30.0), (PRESS, 0.35, 30.0), (BITE, 0.0, 30.0)], TAU)
             }
-            Viseme::Labiodental => {
-                set(BITE, 0.85, 30.0);
-                set(JAW, 0.1, 8.0);
-                set(PART, 0.15, D);
-            }
-            Viseme::Dental => {
-                set(JAW, 0.18, 3.0);
-                set(PART, 0.45, D);
-            }
-            Viseme::Alveolar => {
-                set(JAW, 0.1, 2.0);
-                set(PART, 0.35, D);
-                set(WIDE, 0.15, L);
-            }
-            Viseme::Postalveolar => {
-                set(FUNNEL, 0.7, 4.0);
-                set(JAW, 0.1, 2.0);
-                set(PART, 0.3, D);
-                tau = 0.035;
-            }
-            Viseme::Back => {
-                set(JAW, 0.2, 0.6);
-                set(PART, 0.35, 0.5);
-            }
-            Viseme::R => {
-                set(FUNNEL, 0.35, 2.0);
-                set(PUCKER, 0.25, 2.0);
-                set(JAW, 0.12, D);
-                tau = 0.035;
-            }
+            Viseme::Labiodental => (&[(BITE, 0.85, 30.0), (JAW, 0.1, 8.0), (PART, 0.15, D)], TAU),
+            Viseme::Dental => (&[(JAW, 0.18, 3.0), (PART, 0.45, D)], TAU),
+            Viseme::Alveolar => (&[(JAW, 0.1, 2.0), (PART, 0.35, D), (WIDE, 0.15, L)], TAU),
+            Viseme::Postalveolar => (&[(FUNNEL, 0.7, 4.0), (JAW, 0.1, 2.0), (PART, 0.3, D)], 0.035),
+            Viseme::Back => (&[(JAW, 0.2, 0.6), (PART, 0.35, 0.5)], TAU),
+            Viseme::R => (&[(FUNNEL, 0.35, 2.0), (PUCKER, 0.25, 2.0), (JAW, 0.12, D)], 0.035),
             Viseme::W => {
-                set(PUCKER, 0.9, 6.0);
-                set(FUNNEL, 0.25, 3.0);
-                set(JAW, 0.08, 2.0);
-                set(WIDE, 0.0, 3.0);
-                tau = 0.04;
+                (&[(PUCKER, 0.9, 6.0), (FUNNEL, 0.25, 3.0), (JAW, 0.08, 2.0), (WIDE, 0.0, 3.0)], 0.04)
             }
-            Viseme::Y => {
-                set(WIDE, 0.35, D);
-                set(JAW, 0.1, D);
-            }
-            Viseme::Open => {
-                set(JAW, 0.72, 2.0);
-                set(PART, 0.35, D);
-                set(PUCKER, 0.0, D);
-            }
-            Viseme::Central => {
-                set(JAW, 0.38, 1.5);
-                set(PART, 0.3, D);
-            }
-            Viseme::MidFront => {
-                set(JAW, 0.45, 1.5);
-                set(WIDE, 0.35, D);
-                set(PART, 0.3, D);
-                set(PUCKER, 0.0, D);
-            }
-            Viseme::CloseFront => {
-                set(JAW, 0.18, 1.5);
-                set(WIDE, 0.6, 2.0);
-                set(PART, 0.3, D);
-                set(PUCKER, 0.0, 2.0);
-                set(TIGHT, 0.1, L);
-            }
+            Viseme::Y => (&[(WIDE, 0.35, D), (JAW, 0.1, D)], TAU),
+            Viseme::Open => (&[(JAW, 0.72, 2.0), (PART, 0.35, D), (PUCKER, 0.0, D)], TAU),
+            Viseme::Central => (&[(JAW, 0.38, 1.5), (PART, 0.3, D)], TAU),
+            Viseme::MidFront => (&[(JAW, 0.45, 1.5), (WIDE, 0.35, D), (PART, 0.3, D), (PUCKER, 0.0, D)], TAU),
+            Viseme::CloseFront => (
+                &[(JAW, 0.18, 1.5), (WIDE, 0.6, 2.0), (PART, 0.3, D), (PUCKER, 0.0, 2.0), (TIGHT, 0.1, L)],
+                TAU,
+            ),
             Viseme::RoundedOpen => {
-                set(JAW, 0.5, 1.5);
-                set(PUCKER, 0.45, 3.0);
-                set(FUNNEL, 0.4, 3.0);
-                set(WIDE, 0.0, 2.0);
-                tau = 0.04;
+                (&[(JAW, 0.5, 1.5), (PUCKER, 0.45, 3.0), (FUNNEL, 0.4, 3.0), (WIDE, 0.0, 2.0)], 0.04)
             }
             Viseme::RoundedClose => {
-                set(JAW, 0.2, 1.5);
-                set(PUCKER, 0.85, 4.0);
-                set(FUNNEL, 0.3, 3.0);
-                set(WIDE, 0.0, 3.0);
-                tau = 0.045;
+                (&[(JAW, 0.2, 1.5), (PUCKER, 0.85, 4.0), (FUNNEL, 0.3, 3.0), (WIDE, 0.0, 3.0)], 0.045)
             }
+        };
+        let mut t = [0.0; NC];
+        let mut d = [L; NC];
+        for &(c, v, dom) in driven {
+            t[c] = v;
+            d[c] = dom;
         }
         (t, d, tau)
     }

@@ -7,6 +7,7 @@ use duologue_data::mix::frame_db;
 use duologue_data::{SimConfig, Simulator};
 use duologue_face::FaceModel;
 use duologue_params::{Joint, FPS, HOP, SAMPLE_RATE};
+use glam::Vec3;
 use std::sync::OnceLock;
 
 fn sim() -> &'static Simulator {
@@ -125,9 +126,9 @@ fn gaze_at_partner_passes_within_a_few_cm_of_their_eyes() {
                 let g = me.gaze;
                 // Distance from each of the partner's eyes (and mouth region) to my gaze ray.
                 let dist = |q: [f32; 3]| {
-                    let d = rot::sub(q, origin);
-                    let along = rot::dot(d, g);
-                    (rot::dot(d, d) - along * along).max(0.0).sqrt()
+                    let d = Vec3::from(q) - Vec3::from(origin);
+                    let along = d.dot(Vec3::from(g));
+                    (d.dot(d) - along * along).max(0.0).sqrt()
                 };
                 let best = dist(other.eye_centers[0]).min(dist(other.eye_centers[1]));
                 // Count frames where this person looks at the partner's eyes: the ray passes
@@ -155,8 +156,8 @@ fn the_two_face_each_other_at_rest() {
                 *v = 0.0;
             }
             let g = face.gaze(&theta);
-            let to = rot::unit(rot::sub(other.translation(k), me.translation(k)));
-            ok += (rot::dot(g, to) > 30f32.to_radians().cos()) as usize;
+            let to = rot::unit(Vec3::from(other.translation(k)) - Vec3::from(me.translation(k)));
+            ok += (Vec3::from(g).dot(to) > 30f32.to_radians().cos()) as usize;
         }
     }
     assert!(

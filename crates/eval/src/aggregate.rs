@@ -20,6 +20,7 @@ use crate::quality::{
     listening_gaze, role_agreement, role_vertex_metrics, vertex_feature_indices, vertex_features,
     FD_VERTICES, LIP_ACTIVITY_WINDOW,
 };
+use crate::temporal::{TemporalAcc, TemporalSummary};
 use crate::{frechet_distance, param_mse, sid, EvalError, Gaussian, GroupMse, SidConfig, SPEAKER_THRESHOLD};
 use duologue_face::FaceModel;
 use duologue_params::rng::Xoshiro256;
@@ -105,7 +106,7 @@ impl Reservoir {
             return;
         }
         // Algorithm R: keep the new row with probability cap / seen.
-        let j = self.rng.next_u64() % self.seen;
+        let j = self.rng.below(self.seen);
         if (j as usize) < self.cap {
             let j = j as usize;
             for (dst, v) in self.rows[j * self.dim..(j + 1) * self.dim].iter_mut().zip(row) {
@@ -218,6 +219,7 @@ pub struct MethodAccumulator {
     vertex_indices: Option<Vec<usize>>,
     sid_speaker: Reservoir,
     sid_listener: Reservoir,
+    temporal: TemporalAcc,
 }
 
 /// One method's dataset-level values (raw units; see each field).
@@ -264,6 +266,8 @@ pub struct MethodSummary {
     /// SID per parameter group, as DualTalk reports diversity separately for expression, jaw
     /// and head: `(name, [speaker, listener])` for [`SID_GROUPS`], bits, same rows and k.
     pub sid_groups: Vec<(&'static str, [Option<f64>; 2])>,
+    /// Jitter, lip speed by role, the largest head step and lip sync ([`crate::temporal`]).
+    pub temporal: TemporalSummary,
 }
 
 /// Parameter groups of the per-group SID (DESIGN §3 columns): EXP all 63 expression
@@ -295,13 +299,28 @@ impl MethodAccumulator {
             vertex_indices: None,
             sid_speaker: Reservoir::new(X_DIM, cfg.sid_cap, cfg.seed),
             sid_listener: Reservoir::new(X_DIM, cfg.sid_cap, cfg.seed ^ 0x5EED),
+            temporal: TemporalAcc::default(),
         }
     }
 
     /// Adds one clip: `pred` against `gt` (same frame count and rate). Roles come from the
     /// ground-truth masks. Errors (nothing added) on mismatched or non-finite inputs.
     pub fn add(&mut self, pred: &Duo, gt: &Duo, model: &FaceModel) -> Result<(), EvalError> {
+        self.add_with_audio(pred, gt, None, model)
+    }
+
+    /// [`add`](Self::add) with the clip's mixed-audio frame energy (dB, 25 fps,
+    /// [`crate::plot::frame_energy_db`]) for the lip-sync metric ([`crate::temporal`]).
+    pub fn add_with_audio(
+        &mut self,
+        pred: &Duo,
+        gt: &Duo,
+        energy_db: Option<&[f64]>,
+        model: &FaceModel,
+    ) -> Result<(), EvalError> {
         let mse = param_mse(pred, gt)?;
+        let mut temporal = self.temporal.clone();
+        temporal.add(pred, gt, energy_db, model)?;
         let masks = [gt.a.mask.as_slice(), gt.b.mask.as_slice()];
         let agree = role_agreement(pred, masks, model, self.cfg.lip_window)?;
         let gaze = listening_gaze(pred, masks, model, self.cfg.gaze_deg)?;
@@ -332,6 +351,7 @@ impl MethodAccumulator {
                 }
             }
         }
+        self.temporal = temporal;
         self.agree.add(agree.rate, agree.frames);
         self.gaze.add(gaze.rate, gaze.frames);
         let mut pair = vec![0.0f64; 2 * X_DIM];
@@ -412,6 +432,7 @@ impl MethodAccumulator {
             sid_listener: sid_of(&self.sid_listener)?,
             sid_rows: [self.sid_speaker.rows.len() / X_DIM, self.sid_listener.rows.len() / X_DIM],
             sid_groups,
+            temporal: self.temporal.summary(),
         })
     }
 }
@@ -424,7 +445,7 @@ mod tests {
 
     fn duo(frames: usize, seed: u64) -> Duo {
         let mut rng = Xoshiro256::new(seed);
-        let mut u = || (rng.next_u64() >> 11) as f32 / (1u64 << 53) as f32 - 0.5;
+        let mut u = || rng.uniform_f64() as f32 - 0.5;
         let mut person = |z: f32, talk: bool| {
             let x: Vec<f32> = (0..frames * X_DIM).map(|_| 0.05 * u()).collect();
             let mut p = Person::neutral(frames, [0.0, 0.0, z]);

@@ -32,6 +32,7 @@ pub mod plot;
 pub mod quality;
 pub mod report;
 mod sid;
+pub mod temporal;
 
 pub use aggregate::{AggregateConfig, GaussianAcc, MethodAccumulator, MethodSummary, SID_GROUPS};
 pub use baselines::{Library, LibraryWindow};
@@ -47,6 +48,7 @@ pub use quality::{
 };
 pub use report::{group_json, markdown_table, summary_json, PairReport};
 pub use sid::{assignment_entropy, sid, KMeans, SidConfig};
+pub use temporal::{TemporalAcc, TemporalSummary};
 
 use duologue_params::{Duo, Person, N_ID, X_DIM};
 

@@ -3,6 +3,7 @@
 //! ([`summary_json`], [`markdown_table`]). Values are raw in JSON; the Markdown scales them as
 //! its header says.
 
+use crate::temporal::{TemporalSummary, JITTER_GROUPS};
 use crate::{
     fd, gaze_metrics, paired_features, param_features, param_mse, sid, split_by_role, vertex_metrics,
     EvalError, GazeMetrics, GroupMse, MethodSummary, ParamMse, SidConfig, VertexMetrics, MUTUAL_GAZE_DEG,
@@ -150,6 +151,21 @@ fn opt_json(v: Option<f64>) -> serde_json::Value {
     v.map_or(serde_json::Value::Null, serde_json::Value::from)
 }
 
+/// The temporal quality as JSON (raw units: coefficients or rad per frame², rad, ms).
+fn temporal_json(t: &TemporalSummary) -> serde_json::Value {
+    let jitter: serde_json::Map<String, serde_json::Value> =
+        JITTER_GROUPS.iter().zip(t.jitter).map(|((g, _), v)| ((*g).to_string(), opt_json(v))).collect();
+    serde_json::json!({
+        "jitter": jitter,
+        "lip_speed_speaking": opt_json(t.lip_speed_speaking),
+        "lip_speed_listening": opt_json(t.lip_speed_listening),
+        "max_head_step_rad": t.max_head_step,
+        "lipsync_corr": opt_json(t.lipsync_corr),
+        "lipsync_lag_ms": opt_json(t.lipsync_lag_ms),
+        "lipsync_corr_lag0": opt_json(t.lipsync_corr_0),
+    })
+}
+
 /// One method's dataset-level values as JSON (raw units, names as in eval.json).
 pub fn summary_json(s: &MethodSummary) -> serde_json::Value {
     serde_json::json!({
@@ -177,6 +193,7 @@ pub fn summary_json(s: &MethodSummary) -> serde_json::Value {
             .collect::<serde_json::Map<_, _>>(),
         "role_agreement": opt_json(s.role_agreement),
         "listening_gaze_rate": opt_json(s.listening_gaze),
+        "temporal": temporal_json(&s.temporal),
     })
 }
 
@@ -240,11 +257,49 @@ pub fn markdown_table(title: &str, rows: &[(String, MethodSummary)], notes: &[St
         }
         s.push('\n');
     }
+    s.push_str(&temporal_table(rows));
     if !notes.is_empty() {
         s.push('\n');
         for n in notes {
             s.push_str(&format!("- {n}\n"));
         }
+    }
+    s
+}
+
+/// The temporal-quality table: jitter per group, lip speed by role, the largest head step and lip
+/// sync, each with its ratio to the `gt` row where there is one.
+fn temporal_table(rows: &[(String, MethodSummary)]) -> String {
+    let mut s = String::from(
+        "\nTemporal quality (crates/eval `temporal`): jitter = mean |second difference| per frame x 1e3 \
+         (LIP psi 0..20, EXP psi 20..63, ROT theta, rad), in brackets the ratio to the ground truth's; \
+         lip speed = sum |frame difference| of psi 0..20 on GT speaking (S) and listening (L) \
+         person-frames; head step = largest frame-to-frame neck/head rotation change (rad); lip sync \
+         = correlation of mouth opening with the audio energy where the person speaks alone, at \
+         the best lag (ms) within +-200 ms.\n\n\
+         | method | jitter LIP | jitter EXP | jitter ROT | lip speed S | lip speed L | head step | lip sync | lag |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
+    );
+    let gt = rows.iter().find(|(n, _)| n == "gt").map(|(_, r)| &r.temporal);
+    let with_ratio = |v: Option<f64>, reference: Option<f64>, scale: f64, prec: usize| match (v, reference) {
+        (Some(v), Some(r)) if r > 1e-12 => format!("{:.prec$} ({:.1}x)", v * scale, v / r),
+        (Some(v), _) => format!("{:.prec$}", v * scale),
+        _ => "-".into(),
+    };
+    for (name, r) in rows {
+        let t = &r.temporal;
+        let g = |sel: fn(&TemporalSummary) -> Option<f64>| gt.and_then(sel);
+        s.push_str(&format!(
+            "| {name} | {} | {} | {} | {} | {} | {:.3} | {} | {} |\n",
+            with_ratio(t.jitter[0], g(|t| t.jitter[0]), 1e3, 2),
+            with_ratio(t.jitter[1], g(|t| t.jitter[1]), 1e3, 2),
+            with_ratio(t.jitter[2], g(|t| t.jitter[2]), 1e3, 2),
+            with_ratio(t.lip_speed_speaking, g(|t| t.lip_speed_speaking), 1.0, 3),
+            with_ratio(t.lip_speed_listening, g(|t| t.lip_speed_listening), 1.0, 3),
+            t.max_head_step,
+            t.lipsync_corr.map_or("-".into(), |c| format!("{c:.2}")),
+            t.lipsync_lag_ms.map_or("-".into(), |l| format!("{l:.0}")),
+        ));
     }
     s
 }

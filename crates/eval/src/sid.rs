@@ -23,11 +23,6 @@ impl Default for SidConfig {
     }
 }
 
-/// Uniform in [0, 1) from the project's shared seeded generator.
-fn unit(rng: &mut Xoshiro256) -> f64 {
-    (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-}
-
 fn dist2(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum()
 }
@@ -56,13 +51,13 @@ impl KMeans {
         let mut rng = Xoshiro256::new(cfg.seed);
         // k-means++: first centre uniform, each next one with probability ~ D(x)^2.
         let mut centroids = Vec::with_capacity(cfg.k * dim);
-        let first = ((unit(&mut rng) * n as f64) as usize).min(n - 1);
+        let first = ((rng.uniform_f64() * n as f64) as usize).min(n - 1);
         centroids.extend_from_slice(row(first));
         let mut d2: Vec<f64> = (0..n).map(|i| dist2(row(i), row(first))).collect();
         for _ in 1..cfg.k {
             let total: f64 = d2.iter().sum();
             let pick = if total > 0.0 {
-                let mut r = unit(&mut rng) * total;
+                let mut r = rng.uniform_f64() * total;
                 let mut pick = n - 1;
                 for (i, d) in d2.iter().enumerate() {
                     if r < *d {
@@ -74,7 +69,7 @@ impl KMeans {
                 pick
             } else {
                 // All points coincide with a centre already: any point will do.
-                ((unit(&mut rng) * n as f64) as usize).min(n - 1)
+                ((rng.uniform_f64() * n as f64) as usize).min(n - 1)
             };
             centroids.extend_from_slice(row(pick));
             d2.iter_mut().enumerate().for_each(|(i, d)| *d = d.min(dist2(row(i), row(pick))));

@@ -22,7 +22,7 @@ pub use files::{describe_video, encode_video, write_exports, Event, Format, Sett
 pub use glb::{glb_bytes, write_glb, GlbSummary};
 
 use duologue_params::{Person, N_ID};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Check that `people` can be exported together; returns their common frame count.
 pub(crate) fn check_people(people: &[(&str, &Person)]) -> Result<usize, ExportError> {
@@ -51,13 +51,6 @@ pub(crate) fn check_people(people: &[(&str, &Person)]) -> Result<usize, ExportEr
 /// Write `bytes` to `path` through a temporary file and a rename, so a reader never sees a
 /// half-written export.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
-    let io = |err| ExportError::Io { path: path.to_path_buf(), err };
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".partial");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io(e)
-    })
+    duologue_params::atomic::write(path, bytes)
+        .map_err(|err| ExportError::Io { path: path.to_path_buf(), err })
 }

@@ -8,51 +8,17 @@
 //! `build(that parameter at 1) - build(all zero)`, so non-linear parts (jaw rotation, lids on the
 //! eyeball) are exact at 1.0 and linear in between.
 
+use crate::context::{Kind, VInfo};
 use crate::expression::{self, EyeAmps};
 use crate::identity;
 use crate::mesh::{
     self, capsule_ray, grid, Topology, BALL_RING_DEG, BALL_SEG, MOUTH_SEG, NS, NU, TEETH_ARCH,
 };
 use crate::sculpt::{
-    add, cast, gauss, norm, profile, relief, scale, smoothstep, sub, EYE_CENTER, EYE_R, EYE_SLIT_Y,
-    HEAD_JOINT, LID_OPEN_DOWN, LID_OPEN_UP, LID_SHELL, MOUTH_CORNER_X, MOUTH_Y, V3,
+    cast, gauss, profile, relief, smoothstep, EYE_CENTER, EYE_R, EYE_SLIT_Y, HEAD_JOINT, LID_OPEN_DOWN,
+    LID_OPEN_UP, LID_SHELL, MOUTH_CORNER_X, MOUTH_Y, V3,
 };
 use crate::{FaceModel, Region};
-
-/// What a vertex is, for the fields that move it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Kind {
-    /// Surface of the head (grid, slit copies).
-    Skin,
-    /// Lid margin, eye socket: derived from the eyes after all fields.
-    EyeDerived(usize),
-    /// Mouth pocket ring vertex (ring index 1..=3, 4 = end point).
-    Pocket(usize),
-    /// Teeth (0 upper, 1 lower).
-    Teeth(usize),
-    /// Eyeball (0 left, 1 right).
-    Ball(usize),
-}
-
-/// Per-vertex context for the analytic fields, all in canonical (mean, neutral) space.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct VInfo {
-    pub kind: Kind,
-    /// Canonical position.
-    pub q: V3,
-    /// Position at which lip/face fields are evaluated (the rim point for pocket vertices).
-    pub qf: V3,
-    /// How much of the face fields this vertex takes (1 skin, decaying into the pocket).
-    pub att: f64,
-    /// Outward direction of the surface here (ray direction for skin).
-    pub dir: V3,
-    /// +1 upper side of the mouth slit, -1 lower side, smooth in between.
-    pub mouth_side: f64,
-    /// Weight of the lower jaw (1 moves fully with the mandible).
-    pub jaw: f64,
-    /// Facing forward (1) or not (0).
-    pub front: f64,
-}
 
 /// Canonical geometry, computed once.
 pub(crate) struct Base {
@@ -71,14 +37,14 @@ impl Base {
     pub(crate) fn new() -> Base {
         let topo = Topology::new();
         let n = mesh::N_VERTS;
-        let mut q = vec![[0.0f64; 3]; n];
-        let mut dir = vec![[0.0f64; 3]; n];
+        let mut q = vec![V3::ZERO; n];
+        let mut dir = vec![V3::ZERO; n];
         let mut kind = vec![Kind::Skin; n];
         // Skin grid, poles and slit copies (copies share their twin's position).
         let skin_point = |a: f64, phi: f64| {
             let (o, d) = capsule_ray(a, phi);
-            let base = add(o, scale(d, cast(o, d)));
-            (add(base, scale(d, relief(base, d))), d)
+            let base = o + d * cast(o, d);
+            (base + d * relief(base, d), d)
         };
         for i in 0..NS {
             for j in 0..NU {
@@ -120,8 +86,8 @@ impl Base {
         let (ci, co) = (corner_x(topo.eye_cols[0].0), corner_x(topo.eye_cols[0].1));
         let mid = 0.5 * (ci + co);
         let half = 0.5 * (co - ci);
-        let mut open_up = vec![[0.0; 3]; n];
-        let mut open_down = vec![[0.0; 3]; n];
+        let mut open_up = vec![V3::ZERO; n];
+        let mut open_down = vec![V3::ZERO; n];
         let mut eye_of = vec![None; n];
         let skin_count = topo.pocket_rings[0][0] as usize; // grid, poles, eye extras, mouth copies
         for v in 0..skin_count {
@@ -153,13 +119,13 @@ impl Base {
             // Rows away from the slit get a wider, softer profile so the corners do not shear.
             let xi = xi / (1.0 + dist / 0.005);
             if upper {
-                open_up[v] = [0.0, LID_OPEN_UP * profile(xi, -0.12) * gauss(dist / 0.0075), 0.0];
+                open_up[v] = V3::new(0.0, LID_OPEN_UP * profile(xi, -0.12) * gauss(dist / 0.0075), 0.0);
             } else {
-                open_down[v] = [0.0, -LID_OPEN_DOWN * profile(xi, 0.15) * gauss(dist / 0.0055), 0.0];
+                open_down[v] = V3::new(0.0, -LID_OPEN_DOWN * profile(xi, 0.15) * gauss(dist / 0.0055), 0.0);
             }
         }
         for v in 0..skin_count {
-            q[v] = add(add(q[v], open_up[v]), open_down[v]);
+            q[v] = q[v] + open_up[v] + open_down[v];
         }
 
         // Mouth pocket: rings behind the lip rims, wider inside, closed at the back.
@@ -185,14 +151,14 @@ impl Base {
                 let s = side_of(k);
                 let y = MOUTH_Y + s * (h0 + h * open_prof(p[0]));
                 let y = if s == 0.0 { MOUTH_Y } else { y };
-                q[vid as usize] = [p[0] * sx, y, p[2].max(mid_z) + dz];
+                q[vid as usize] = V3::new(p[0] * sx, y, p[2].max(mid_z) + dz);
                 kind[vid as usize] = Kind::Pocket(r + 1);
-                dir[vid as usize] = [0.0, 0.0, -1.0];
+                dir[vid as usize] = V3::NEG_Z;
             }
         }
-        q[topo.pocket_end as usize] = [0.0, MOUTH_Y - 0.002, mid_z + 0.048];
+        q[topo.pocket_end as usize] = V3::new(0.0, MOUTH_Y - 0.002, mid_z + 0.048);
         kind[topo.pocket_end as usize] = Kind::Pocket(4);
-        dir[topo.pocket_end as usize] = [0.0, 0.0, -1.0];
+        dir[topo.pocket_end as usize] = V3::NEG_Z;
 
         // Teeth: upper incisors just behind the upper lip, lower ones behind them (overbite).
         for (t, &t0) in topo.teeth_start.iter().enumerate() {
@@ -210,25 +176,25 @@ impl Base {
                 ];
                 for (k, p) in sec.into_iter().enumerate() {
                     let v = t0 + s * 4 + k;
-                    q[v] = p;
+                    q[v] = V3::from(p);
                     kind[v] = Kind::Teeth(t);
-                    dir[v] = [0.0, 0.0, -1.0];
+                    dir[v] = V3::NEG_Z;
                 }
             }
         }
 
         // Eyeballs: offsets from the centre, with a slight corneal bulge over the iris.
-        let mut ball_offsets = vec![[0.0, 0.0, -EYE_R - 0.0008]];
+        let mut ball_offsets = vec![V3::new(0.0, 0.0, -EYE_R - 0.0008)];
         for &deg in BALL_RING_DEG.iter() {
             let a = deg.to_radians();
             let bulge = 0.0008 * (1.0 - (deg / 34.0).min(1.0).powi(2));
             let r = EYE_R + bulge;
             for k in 0..BALL_SEG {
                 let b = k as f64 / BALL_SEG as f64 * std::f64::consts::TAU;
-                ball_offsets.push([r * a.sin() * b.cos(), r * a.sin() * b.sin(), -r * a.cos()]);
+                ball_offsets.push(V3::new(r * a.sin() * b.cos(), r * a.sin() * b.sin(), -r * a.cos()));
             }
         }
-        ball_offsets.push([0.0, 0.0, EYE_R]);
+        ball_offsets.push(V3::new(0.0, 0.0, EYE_R));
         for e in 0..2 {
             for k in 0..ball_offsets.len() {
                 kind[topo.ball_start[e] + k] = Kind::Ball(e);
@@ -341,18 +307,18 @@ pub(crate) fn build(base: &Base, id: &[f64], act: &[f64]) -> (Vec<V3>, [V3; 4]) 
     for (v, inf) in base.info.iter().enumerate() {
         let mut p = inf.q;
         if let Some(e) = base.eye_of[v] {
-            p = add(p, scale(base.open_up[v], amps[e].up - 1.0));
-            p = add(p, scale(base.open_down[v], amps[e].down - 1.0));
+            p += base.open_up[v] * (amps[e].up - 1.0);
+            p += base.open_down[v] * (amps[e].down - 1.0);
         }
         if !matches!(inf.kind, Kind::Ball(_) | Kind::EyeDerived(_)) {
             for (k, &a) in act.iter().enumerate() {
                 if a != 0.0 {
-                    p = add(p, scale(expression::field(k, inf), a));
+                    p += expression::field(k, inf) * a;
                 }
             }
             for (i, &b) in id.iter().enumerate() {
                 if b != 0.0 {
-                    p = add(p, scale(identity::field(i, inf.q, inf.dir), b));
+                    p += identity::field(i, inf.q, inf.dir) * b;
                 }
             }
         }
@@ -362,7 +328,7 @@ pub(crate) fn build(base: &Base, id: &[f64], act: &[f64]) -> (Vec<V3>, [V3; 4]) 
         let mut m = c;
         for (i, &b) in id.iter().enumerate() {
             if b != 0.0 {
-                m = add(m, scale(identity::field(i, c, [0.0, 0.0, -1.0]), b));
+                m += identity::field(i, c, V3::NEG_Z) * b;
             }
         }
         m
@@ -386,21 +352,21 @@ pub(crate) fn build(base: &Base, id: &[f64], act: &[f64]) -> (Vec<V3>, [V3; 4]) 
         let c = centers[e];
         for (k, &m) in topo.eye_margins[e].iter().enumerate() {
             let rim = pos[topo.eye_loops[e][k] as usize];
-            let d = sub(rim, c);
-            let l = norm(d).max(1e-9);
-            pos[m as usize] = add(c, scale(d, (EYE_R - 0.0005) / l));
+            let d = rim - c;
+            let l = d.length().max(1e-9);
+            pos[m as usize] = c + d * ((EYE_R - 0.0005) / l);
         }
-        pos[topo.eye_sockets[e] as usize] = add(c, [0.0, 0.0, 0.6 * EYE_R]);
+        pos[topo.eye_sockets[e] as usize] = c + V3::new(0.0, 0.0, 0.6 * EYE_R);
         // Same offsets for both eyes: mirroring them would flip the triangles' winding.
         for (k, off) in base.ball_offsets.iter().enumerate() {
-            pos[topo.ball_start[e] + k] = add(c, *off);
+            pos[topo.ball_start[e] + k] = c + *off;
         }
     }
-    (pos, [[0.0; 3], head, centers[0], centers[1]])
+    (pos, [V3::ZERO, head, centers[0], centers[1]])
 }
 
 fn to_f32(v: V3) -> [f32; 3] {
-    [v[0] as f32, v[1] as f32, v[2] as f32]
+    v.as_vec3().to_array()
 }
 
 /// Builds the whole model (see the crate docs).
@@ -417,15 +383,15 @@ pub(crate) fn generate() -> FaceModel {
         let mut id = zero_id;
         id[i] = 1.0;
         let (p, j) = build(&base, &id, &zero_act);
-        ident.extend(p.iter().zip(&mean).map(|(a, b)| to_f32(sub(*a, *b))));
-        joints_identity.push(std::array::from_fn(|k| to_f32(sub(j[k], joints[k]))));
+        ident.extend(p.iter().zip(&mean).map(|(a, b)| to_f32(*a - *b)));
+        joints_identity.push(std::array::from_fn(|k| to_f32(j[k] - joints[k])));
     }
     let mut expr = Vec::with_capacity(expression::N * n);
     for k in 0..expression::N {
         let mut act = zero_act;
         act[k] = 1.0;
         let (p, _) = build(&base, &zero_id, &act);
-        expr.extend(p.iter().zip(&mean).map(|(a, b)| to_f32(sub(*a, *b))));
+        expr.extend(p.iter().zip(&mean).map(|(a, b)| to_f32(*a - *b)));
     }
     let skin_weights = base.info.iter().map(skin_weight).collect();
     let regions = regions(&base);
@@ -488,7 +454,7 @@ fn skin_weight(inf: &VInfo) -> [f32; 4] {
         Kind::Ball(0) => [0.0, 0.0, 1.0, 0.0],
         Kind::Ball(_) => [0.0, 0.0, 0.0, 1.0],
         Kind::Skin => {
-            let [_, y, z] = inf.q;
+            let [_, y, z] = inf.q.to_array();
             let h = smoothstep(-0.022, 0.022, y - (0.075 + 0.35 * z)) as f32;
             let h = if h > 0.999 {
                 1.0
@@ -523,7 +489,7 @@ fn regions(base: &Base) -> Vec<Region> {
             Kind::Pocket(_) => Region::MouthInterior,
             Kind::EyeDerived(_) => Region::Skin,
             Kind::Skin => {
-                let [x, y, _] = inf.q;
+                let [x, y, _] = inf.q.to_array();
                 let ax = x.abs();
                 let front = inf.front > 0.5;
                 let corner = 0.0245;

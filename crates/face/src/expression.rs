@@ -6,7 +6,7 @@
 //! actions (blink, squint, wide) change the eyelid opening amplitudes and the lids re-hug the
 //! eyeball, so a blink at 1.0 closes the lids completely. "Left"/"right" are the person's own.
 
-use crate::build::VInfo;
+use crate::context::VInfo;
 use crate::sculpt::{gauss, smoothstep, MOUTH_Y, V3};
 
 /// Number of expression components.
@@ -145,9 +145,8 @@ pub(crate) fn field(k: usize, inf: &VInfo) -> V3 {
     let corner = |s: f64, sx: f64| f * g(s * CORNER_X, MOUTH_Y, sx, sx);
     let side = |s: f64| smoothstep(-0.004, 0.004, s * x);
     let jaw = inf.jaw;
-    let v = |a: f64, b: f64, c: f64| [a, b, c];
-    let sc = |s: f64, w: V3| [w[0] * s, w[1] * s, w[2] * s];
-    let dirv = |s: f64| sc(s, inf.dir);
+    let v = V3::new;
+    let dirv = |s: f64| inf.dir * s;
     let name = EXPRESSION_NAMES.get(k).copied().unwrap_or("");
     match name {
         "jaw_open" => {
@@ -155,152 +154,134 @@ pub(crate) fn field(k: usize, inf: &VInfo) -> V3 {
             let (s, c) = (-JAW_OPEN_RAD).sin_cos();
             let (ry, rz) = (inf.q[1] - HINGE.0, inf.q[2] - HINGE.1);
             let (ny, nz) = (ry * c - rz * s, ry * s + rz * c);
-            sc(jaw, v(0.0, ny - ry - 0.002, nz - rz - 0.004))
+            v(0.0, ny - ry - 0.002, nz - rz - 0.004) * jaw
         }
-        "jaw_forward" => sc(jaw, v(0.0, 0.0, -0.005)),
-        "jaw_sideways" => sc(jaw, v(0.005, 0.0, 0.0)),
+        "jaw_forward" => v(0.0, 0.0, -0.005) * jaw,
+        "jaw_sideways" => v(0.005, 0.0, 0.0) * jaw,
         "lips_close" => {
             // Cancels jaw_open's lip separation (which follows the lips' jaw weights, ∝ m).
             let m = (1.0 - (x / CORNER_X).powi(2)).max(0.0).sqrt();
-            add3(sc(zone_up * m, v(0.0, -0.006, -0.001)), sc(zone_dn * m, v(0.0, 0.0157, -0.0074)))
+            (v(0.0, -0.006, -0.001) * (zone_up * m)) + (v(0.0, 0.0157, -0.0074) * (zone_dn * m))
         }
-        "lip_funnel" => add3(
-            sc(zone, v(-0.15 * x, 0.0, -0.0055)),
-            add3(sc(zone_up * mid, v(0.0, 0.0022, -0.001)), sc(zone_dn * mid, v(0.0, -0.003, -0.001))),
-        ),
+        "lip_funnel" => {
+            (v(-0.15 * x, 0.0, -0.0055) * zone)
+                + ((v(0.0, 0.0022, -0.001) * (zone_up * mid)) + (v(0.0, -0.003, -0.001) * (zone_dn * mid)))
+        }
         "lip_pucker" => {
             // Flat across the mouth so the corners come in too (a round, narrow mouth).
             let z = f * g(0.0, MOUTH_Y, 0.04, 0.012);
-            add3(
-                sc(z, v(-0.3 * x, 0.0, -0.009)),
-                add3(sc(zone_up, v(0.0, -0.0008, 0.0)), sc(zone_dn, v(0.0, 0.0008, 0.0))),
-            )
+            (v(-0.3 * x, 0.0, -0.009) * z)
+                + ((v(0.0, -0.0008, 0.0) * zone_up) + (v(0.0, 0.0008, 0.0) * zone_dn))
         }
-        "lip_press" => add3(
-            sc(lip_up, v(0.0, -0.0015, 0.0015)),
-            add3(sc(lip_dn, v(0.0, 0.0015, 0.0015)), sc(zone, v(0.05 * x, 0.0, 0.0))),
-        ),
-        "lip_roll_upper" => sc(lip_up, v(0.0, 0.0012, 0.005)),
-        "lip_roll_lower" => sc(lip_dn, v(0.0, -0.0015, 0.005)),
-        "upper_lip_raise" => sc(zone_up * gs(0.012, MOUTH_Y, 0.011, 0.03), v(0.0, 0.0045, -0.0005)),
-        "lower_lip_depress" => sc(zone_dn * gs(0.012, MOUTH_Y, 0.011, 0.03), v(0.0, -0.0055, -0.0005)),
-        "lip_shrug_upper" => sc(zone_up, v(0.0, 0.002, -0.002)),
-        "lip_shrug_lower" => add3(
-            sc(zone_dn, v(0.0, 0.003, -0.003)),
-            sc(f * g(0.0, 0.092, 0.016, 0.014), v(0.0, 0.002, -0.001)),
-        ),
-        "mouth_stretch_left" => sc(corner(1.0, 0.013), v(0.006, -0.004, 0.002)),
-        "mouth_stretch_right" => sc(corner(-1.0, 0.013), v(-0.006, -0.004, 0.002)),
-        "mouth_shift" => sc(f * g(0.0, MOUTH_Y, 0.035, 0.018), v(0.007, 0.0, 0.0)),
-        "lip_tighten" => add3(
-            sc(lip_up, v(0.0, -0.0018, 0.0015)),
-            add3(sc(lip_dn, v(0.0, 0.0018, 0.0015)), sc(zone, v(-0.06 * x, 0.0, 0.0))),
-        ),
-        "lower_lip_bite" => add3(sc(lip_dn, v(0.0, 0.0065, 0.0065)), sc(lip_up, v(0.0, 0.0025, -0.001))),
-        "lips_part" => add3(sc(lip_up * mid, v(0.0, 0.002, 0.0005)), sc(lip_dn * mid, v(0.0, -0.003, 0.001))),
-        "mouth_wide" => add3(
-            sc(corner(1.0, 0.013), v(0.005, 0.001, 0.003)),
-            sc(corner(-1.0, 0.013), v(-0.005, 0.001, 0.003)),
-        ),
+        "lip_press" => {
+            (v(0.0, -0.0015, 0.0015) * lip_up)
+                + ((v(0.0, 0.0015, 0.0015) * lip_dn) + (v(0.05 * x, 0.0, 0.0) * zone))
+        }
+        "lip_roll_upper" => v(0.0, 0.0012, 0.005) * lip_up,
+        "lip_roll_lower" => v(0.0, -0.0015, 0.005) * lip_dn,
+        "upper_lip_raise" => v(0.0, 0.0045, -0.0005) * (zone_up * gs(0.012, MOUTH_Y, 0.011, 0.03)),
+        "lower_lip_depress" => v(0.0, -0.0055, -0.0005) * (zone_dn * gs(0.012, MOUTH_Y, 0.011, 0.03)),
+        "lip_shrug_upper" => v(0.0, 0.002, -0.002) * zone_up,
+        "lip_shrug_lower" => {
+            (v(0.0, 0.003, -0.003) * zone_dn) + (v(0.0, 0.002, -0.001) * (f * g(0.0, 0.092, 0.016, 0.014)))
+        }
+        "mouth_stretch_left" => v(0.006, -0.004, 0.002) * corner(1.0, 0.013),
+        "mouth_stretch_right" => v(-0.006, -0.004, 0.002) * corner(-1.0, 0.013),
+        "mouth_shift" => v(0.007, 0.0, 0.0) * (f * g(0.0, MOUTH_Y, 0.035, 0.018)),
+        "lip_tighten" => {
+            (v(0.0, -0.0018, 0.0015) * lip_up)
+                + ((v(0.0, 0.0018, 0.0015) * lip_dn) + (v(-0.06 * x, 0.0, 0.0) * zone))
+        }
+        "lower_lip_bite" => (v(0.0, 0.0065, 0.0065) * lip_dn) + (v(0.0, 0.0025, -0.001) * lip_up),
+        "lips_part" => (v(0.0, 0.002, 0.0005) * (lip_up * mid)) + (v(0.0, -0.003, 0.001) * (lip_dn * mid)),
+        "mouth_wide" => {
+            (v(0.005, 0.001, 0.003) * corner(1.0, 0.013)) + (v(-0.005, 0.001, 0.003) * corner(-1.0, 0.013))
+        }
         "smile_left" | "smile_right" => {
             let s = if name == "smile_left" { 1.0 } else { -1.0 };
-            let c = sc(corner(s, 0.016), v(s * 0.006, 0.0075, 0.0035));
-            let cheek = sc(f * g(s * 0.042, 0.138, 0.016, 0.016), v(0.0, 0.0035, -0.0035));
-            let lid = sc(f * g(s * 0.032, 0.168, 0.012, 0.006), v(0.0, 0.0015, 0.0));
-            add3(c, add3(cheek, lid))
+            let c = v(s * 0.006, 0.0075, 0.0035) * corner(s, 0.016);
+            let cheek = v(0.0, 0.0035, -0.0035) * (f * g(s * 0.042, 0.138, 0.016, 0.016));
+            let lid = v(0.0, 0.0015, 0.0) * (f * g(s * 0.032, 0.168, 0.012, 0.006));
+            c + (cheek + lid)
         }
-        "frown_left" => sc(corner(1.0, 0.014), v(0.0015, -0.0055, 0.0)),
-        "frown_right" => sc(corner(-1.0, 0.014), v(-0.0015, -0.0055, 0.0)),
-        "dimple_left" => sc(corner(1.0, 0.009), v(0.003, 0.0, 0.005)),
-        "dimple_right" => sc(corner(-1.0, 0.009), v(-0.003, 0.0, 0.005)),
-        "cheek_puff" => {
-            add3(dirv(0.011 * inf.att * gs(0.042, 0.125, 0.016, 0.018)), sc(zone, v(0.0, 0.0, -0.002)))
-        }
+        "frown_left" => v(0.0015, -0.0055, 0.0) * corner(1.0, 0.014),
+        "frown_right" => v(-0.0015, -0.0055, 0.0) * corner(-1.0, 0.014),
+        "dimple_left" => v(0.003, 0.0, 0.005) * corner(1.0, 0.009),
+        "dimple_right" => v(-0.003, 0.0, 0.005) * corner(-1.0, 0.009),
+        "cheek_puff" => dirv(0.011 * inf.att * gs(0.042, 0.125, 0.016, 0.018)) + (v(0.0, 0.0, -0.002) * zone),
         "cheek_suck" => {
-            add3(dirv(-0.006 * inf.att * gs(0.05, 0.132, 0.011, 0.012)), sc(zone, v(-0.15 * x, 0.0, -0.004)))
+            dirv(-0.006 * inf.att * gs(0.05, 0.132, 0.011, 0.012)) + (v(-0.15 * x, 0.0, -0.004) * zone)
         }
         "cheek_squint_left" | "cheek_squint_right" => {
             let s = if name == "cheek_squint_left" { 1.0 } else { -1.0 };
-            add3(
-                sc(f * g(s * 0.045, 0.158, 0.015, 0.014), v(0.0, 0.004, -0.0015)),
-                sc(f * g(s * 0.033, 0.171, 0.012, 0.005), v(0.0, 0.0015, 0.0)),
-            )
+            (v(0.0, 0.004, -0.0015) * (f * g(s * 0.045, 0.158, 0.015, 0.014)))
+                + (v(0.0, 0.0015, 0.0) * (f * g(s * 0.033, 0.171, 0.012, 0.005)))
         }
         "nose_sneer_left" | "nose_sneer_right" => {
             let s = if name == "nose_sneer_left" { 1.0 } else { -1.0 };
-            add3(
-                sc(f * g(s * 0.016, 0.149, 0.008, 0.012), v(0.0, 0.004, -0.0005)),
-                sc(zone_up * side(s), v(0.0, 0.0015, 0.0)),
-            )
+            (v(0.0, 0.004, -0.0005) * (f * g(s * 0.016, 0.149, 0.008, 0.012)))
+                + (v(0.0, 0.0015, 0.0) * (zone_up * side(s)))
         }
-        "nostril_flare" => sc(f * gs(0.016, 0.144, 0.006, 0.007), v(sgn * 0.0022, 0.0, 0.0)),
-        "brow_inner_up" => add3(
-            sc(f * gs(0.013, 0.2, 0.012, 0.016), v(0.0, 0.006, 0.0)),
-            sc(f * g(0.0, 0.218, 0.02, 0.015), v(0.0, 0.002, 0.0)),
-        ),
+        "nostril_flare" => v(sgn * 0.0022, 0.0, 0.0) * (f * gs(0.016, 0.144, 0.006, 0.007)),
+        "brow_inner_up" => {
+            (v(0.0, 0.006, 0.0) * (f * gs(0.013, 0.2, 0.012, 0.016)))
+                + (v(0.0, 0.002, 0.0) * (f * g(0.0, 0.218, 0.02, 0.015)))
+        }
         "brow_down_left" | "brow_down_right" => {
             let s = if name == "brow_down_left" { 1.0 } else { -1.0 };
-            sc(f * g(s * 0.028, 0.2, 0.018, 0.013), v(-s * 0.0015, -0.005, -0.0015))
+            v(-s * 0.0015, -0.005, -0.0015) * (f * g(s * 0.028, 0.2, 0.018, 0.013))
         }
-        "brow_outer_up_left" => sc(f * g(0.045, 0.2, 0.014, 0.016), v(0.0, 0.0065, 0.0)),
-        "brow_outer_up_right" => sc(f * g(-0.045, 0.2, 0.014, 0.016), v(0.0, 0.0065, 0.0)),
-        "brow_furrow" => sc(f * gs(0.016, 0.198, 0.01, 0.012), v(-sgn * 0.003, -0.0015, -0.001)),
-        "forehead_raise" => sc(f * g(0.0, 0.207, 0.06, 0.028), v(0.0, 0.0065, 0.0)),
+        "brow_outer_up_left" => v(0.0, 0.0065, 0.0) * (f * g(0.045, 0.2, 0.014, 0.016)),
+        "brow_outer_up_right" => v(0.0, 0.0065, 0.0) * (f * g(-0.045, 0.2, 0.014, 0.016)),
+        "brow_furrow" => v(-sgn * 0.003, -0.0015, -0.001) * (f * gs(0.016, 0.198, 0.01, 0.012)),
+        "forehead_raise" => v(0.0, 0.0065, 0.0) * (f * g(0.0, 0.207, 0.06, 0.028)),
         "eye_squint_left" | "eye_squint_right" => {
             let s = if name == "eye_squint_left" { 1.0 } else { -1.0 };
-            sc(f * g(s * 0.033, 0.168, 0.014, 0.007), v(0.0, 0.001, 0.0))
+            v(0.0, 0.001, 0.0) * (f * g(s * 0.033, 0.168, 0.014, 0.007))
         }
-        "chin_raise" => add3(
-            sc(f * g(0.0, 0.09, 0.016, 0.014), v(0.0, 0.004, -0.002)),
-            sc(lip_dn, v(0.0, 0.0025, -0.002)),
-        ),
+        "chin_raise" => {
+            (v(0.0, 0.004, -0.002) * (f * g(0.0, 0.09, 0.016, 0.014))) + (v(0.0, 0.0025, -0.002) * lip_dn)
+        }
         "jaw_clench" => dirv(
             0.003
                 * smoothstep(0.5, 0.8, inf.dir[0].abs())
                 * gauss((y - 0.125) / 0.018)
                 * gauss((q[2] + 0.005) / 0.018),
         ),
-        "neck_tense" => add3(
-            dirv(0.002 * f * gs(0.025, 0.045, 0.008, 0.025) * smoothstep(0.02, 0.04, y)),
-            add3(
-                sc(corner(1.0, 0.014), v(0.002, -0.002, 0.0)),
-                sc(corner(-1.0, 0.014), v(-0.002, -0.002, 0.0)),
-            ),
-        ),
-        "swallow" => sc(f * g(0.0, 0.045, 0.012, 0.014), v(0.0, 0.008, -0.002)),
+        "neck_tense" => {
+            dirv(0.002 * f * gs(0.025, 0.045, 0.008, 0.025) * smoothstep(0.02, 0.04, y))
+                + ((v(0.002, -0.002, 0.0) * corner(1.0, 0.014))
+                    + (v(-0.002, -0.002, 0.0) * corner(-1.0, 0.014)))
+        }
+        "swallow" => v(0.0, 0.008, -0.002) * (f * g(0.0, 0.045, 0.012, 0.014)),
         "upper_lip_raise_left" | "upper_lip_raise_right" => {
             let s = if name.ends_with("left") { 1.0 } else { -1.0 };
-            sc(zone_up * gs(0.012, MOUTH_Y, 0.011, 0.03) * side(s), v(0.0, 0.0045, -0.0005))
+            v(0.0, 0.0045, -0.0005) * (zone_up * gs(0.012, MOUTH_Y, 0.011, 0.03) * side(s))
         }
         "lower_lip_depress_left" | "lower_lip_depress_right" => {
             let s = if name.ends_with("left") { 1.0 } else { -1.0 };
-            sc(zone_dn * gs(0.012, MOUTH_Y, 0.011, 0.03) * side(s), v(0.0, -0.0055, -0.0005))
+            v(0.0, -0.0055, -0.0005) * (zone_dn * gs(0.012, MOUTH_Y, 0.011, 0.03) * side(s))
         }
         "mouth_press_left" | "mouth_press_right" => {
             let s = if name.ends_with("left") { 1.0 } else { -1.0 };
-            add3(sc(lip_up * side(s), v(0.0, -0.0015, 0.0015)), sc(lip_dn * side(s), v(0.0, 0.0015, 0.0015)))
+            (v(0.0, -0.0015, 0.0015) * (lip_up * side(s))) + (v(0.0, 0.0015, 0.0015) * (lip_dn * side(s)))
         }
-        "nose_tip_down" => add3(
-            sc(f * g(0.0, 0.146, 0.01, 0.008), v(0.0, -0.002, 0.0)),
-            sc(f * g(0.0, 0.13, 0.01, 0.006), v(0.0, -0.001, 0.0)),
-        ),
-        "nostril_compress" => sc(f * gs(0.016, 0.144, 0.006, 0.007), v(-sgn * 0.0022, 0.0, 0.001)),
-        "ear_raise" => sc(
-            smoothstep(0.55, 0.9, inf.dir[0].abs())
-                * gauss((y - 0.172) / 0.03)
-                * gauss((q[2] - 0.014) / 0.02),
-            v(0.0, 0.003, 0.0),
-        ),
-        "lower_lip_pout" => sc(lip_dn, v(0.0, -0.001, -0.004)),
-        "nasolabial_deepen" => add3(
-            sc(f * gs(0.026, 0.132, 0.005, 0.012), v(0.0, 0.0, 0.002)),
-            sc(zone_up * gs(0.016, MOUTH_Y, 0.008, 0.03), v(0.0, 0.0015, 0.0)),
-        ),
-        _ => [0.0; 3],
+        "nose_tip_down" => {
+            (v(0.0, -0.002, 0.0) * (f * g(0.0, 0.146, 0.01, 0.008)))
+                + (v(0.0, -0.001, 0.0) * (f * g(0.0, 0.13, 0.01, 0.006)))
+        }
+        "nostril_compress" => v(-sgn * 0.0022, 0.0, 0.001) * (f * gs(0.016, 0.144, 0.006, 0.007)),
+        "ear_raise" => {
+            v(0.0, 0.003, 0.0)
+                * (smoothstep(0.55, 0.9, inf.dir[0].abs())
+                    * gauss((y - 0.172) / 0.03)
+                    * gauss((q[2] - 0.014) / 0.02))
+        }
+        "lower_lip_pout" => v(0.0, -0.001, -0.004) * lip_dn,
+        "nasolabial_deepen" => {
+            (v(0.0, 0.0, 0.002) * (f * gs(0.026, 0.132, 0.005, 0.012)))
+                + (v(0.0, 0.0015, 0.0) * (zone_up * gs(0.016, MOUTH_Y, 0.008, 0.03)))
+        }
+        _ => V3::ZERO,
     }
-}
-
-#[inline]
-fn add3(a: V3, b: V3) -> V3 {
-    [a[0] + b[0], a[1] + b[1], a[2] + b[2]]
 }

@@ -79,19 +79,20 @@ pub fn describe_identity() -> &'static [(&'static str, &'static str); 50] {
 /// Displacement of canonical point `q` (outward direction `dir`) for identity component `i`
 /// at beta_i = 1.
 pub(crate) fn field(i: usize, q: V3, dir: V3) -> V3 {
-    let [x, y, z] = q;
+    let [x, y, z] = q.to_array();
     let ax = x.abs();
     let sgn = if x >= 0.0 { 1.0 } else { -1.0 };
     let front = smoothstep(0.25, 0.75, -dir[2]);
     let side = smoothstep(0.55, 0.9, dir[0].abs());
     let g = |cx: f64, cy: f64, sx: f64, sy: f64| gauss((x - cx) / sx) * gauss((y - cy) / sy);
     let gs = |cx: f64, cy: f64, sx: f64, sy: f64| gauss((ax - cx) / sx) * gauss((y - cy) / sy);
-    let out = |s: f64| [dir[0] * s, dir[1] * s, dir[2] * s];
+    let out = |s: f64| (dir * s).to_array();
     let neck_keep = smoothstep(0.0, 0.07, y); // the neck base ring stays (mostly) in place
     let ear = side * gauss((y - 0.172) / 0.026) * gauss((z - 0.014) / 0.014);
     let brow = front * gs(0.028, 0.201, 0.022, 0.008);
     let eyes = gs(0.0315, 0.183, 0.02, 0.018);
-    match i {
+    // Each component is a literal (x, y, z) displacement.
+    let d: [f64; 3] = match i {
         0 => [0.035 * x * smoothstep(0.12, 0.2, y) * (1.0 - 0.7 * front), 0.0, 0.0],
         1 => [0.0, 0.045 * (y - 0.18) * smoothstep(0.18, 0.3, y), 0.0],
         2 => [0.0, 0.0, 0.05 * z * smoothstep(-0.02, 0.04, z) * smoothstep(0.06, 0.14, y)],
@@ -159,5 +160,6 @@ pub(crate) fn field(i: usize, q: V3, dir: V3) -> V3 {
         48 => [0.0, 0.015 * x * front * gauss((y - 0.16) / 0.06), 0.0],
         49 => [0.03 * x * neck_keep, -0.03 * (y - 0.1) * neck_keep, 0.0],
         _ => [0.0; 3],
-    }
+    };
+    V3::from(d)
 }

@@ -29,6 +29,8 @@
 
 mod arkit;
 mod build;
+mod context;
+mod error;
 mod expression;
 mod identity;
 mod mesh;
@@ -39,10 +41,11 @@ mod sculpt;
 use std::sync::OnceLock;
 
 pub use arkit::{arkit_matrix, ARKIT_INPUTS, ARKIT_NAMES, EYE_LOOK_FULL};
+pub use error::FaceError;
 pub use expression::{describe_expressions, EXPRESSION_NAMES};
 pub use identity::{describe_identity, IDENTITY_NAMES};
 pub use mesh::N_VERTS;
-pub use obj::{write_obj, FaceError};
+pub use obj::write_obj;
 pub use rig::rodrigues;
 
 /// Number of identity coefficients (`beta`).

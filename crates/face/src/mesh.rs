@@ -9,7 +9,7 @@
 //! socket behind the eyeball; mouth: three rings and an end point), so the head surface is a
 //! closed, consistently oriented manifold. Teeth are closed tubes, eyeballs closed spheres.
 
-use crate::sculpt::{EYE_SLIT_Y, MOUTH_Y};
+use crate::sculpt::{EYE_SLIT_Y, MOUTH_Y, V3};
 
 /// Columns around the head (even, so the grid is mirror-symmetric about column 0).
 pub(crate) const NU: usize = 88;
@@ -96,7 +96,7 @@ pub(crate) fn capsule_len() -> f64 {
 }
 
 /// Ray origin and unit direction of capsule parameter (arc `a`, azimuth `phi`).
-pub(crate) fn capsule_ray(a: f64, phi: f64) -> ([f64; 3], [f64; 3]) {
+pub(crate) fn capsule_ray(a: f64, phi: f64) -> (V3, V3) {
     let q = std::f64::consts::FRAC_PI_2 * CAP_R;
     let h = [phi.sin(), 0.0, -phi.cos()];
     let (y0, lambda) = if a < q {
@@ -107,7 +107,7 @@ pub(crate) fn capsule_ray(a: f64, phi: f64) -> ([f64; 3], [f64; 3]) {
         (CAP_YL + (a - q), 0.0)
     };
     let (s, c) = lambda.sin_cos();
-    ([0.0, y0, CAP_Z], [c * h[0], s, c * h[2]])
+    (V3::new(0.0, y0, CAP_Z), V3::new(c * h[0], s, c * h[2]))
 }
 
 /// Height a horizontal-ish ray of arc `a` roughly reaches at the face; used only for the row

@@ -1,20 +1,8 @@
 //! Wavefront OBJ output, for looking at the head in any 3D viewer while developing.
 
+use crate::FaceError;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-
-/// Errors of the face crate (only file output can fail; generation cannot).
-#[derive(Debug, thiserror::Error)]
-pub enum FaceError {
-    /// Writing a mesh file failed.
-    #[error("writing {path}")]
-    Io {
-        /// File concerned.
-        path: PathBuf,
-        /// Underlying error.
-        source: std::io::Error,
-    },
-}
+use std::path::Path;
 
 /// Writes vertices and triangles as an OBJ file (1-based indices, winding kept).
 pub fn write_obj(path: &Path, vertices: &[[f32; 3]], triangles: &[[u32; 3]]) -> Result<(), FaceError> {

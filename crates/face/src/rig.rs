@@ -1,6 +1,8 @@
 //! The 4-joint rig: Rodrigues rotations, the joint chain and linear blend skinning, exactly as
 //! notes/FACE_API.md and DESIGN.md §3 define them (world <- root t <- neck <- head <- eyes).
 
+use glam::Vec3;
+
 /// 3x4 affine transform, row-major: the first three columns are the rotation, the last the
 /// translation. Cheaper to blend per vertex than a full 4x4.
 pub(crate) type Affine = [[f32; 4]; 3];
@@ -78,10 +80,10 @@ pub(crate) fn joint_axis_angle(theta: &[f32], j: usize) -> [f32; 3] {
 pub(crate) fn global_transforms(joints: &[[f32; 3]; 4], theta: &[f32], t: [f32; 3]) -> [Affine; 4] {
     let local = |j: usize, parent: Option<usize>| {
         let offset = match parent {
-            None => [joints[j][0] + t[0], joints[j][1] + t[1], joints[j][2] + t[2]],
-            Some(p) => sub(joints[j], joints[p]),
+            None => Vec3::from(joints[j]) + Vec3::from(t),
+            Some(p) => Vec3::from(joints[j]) - Vec3::from(joints[p]),
         };
-        affine(rodrigues(joint_axis_angle(theta, j)), offset)
+        affine(rodrigues(joint_axis_angle(theta, j)), offset.to_array())
     };
     let neck = local(0, None);
     let head = compose(&neck, &local(1, Some(0)));
@@ -150,11 +152,6 @@ pub(crate) fn gaze_of(globals: &[Affine; 4]) -> [f32; 3] {
 /// Converts a 3x4 affine into the row-major 4x4 of the public API.
 pub(crate) fn to_4x4(m: &Affine) -> [[f32; 4]; 4] {
     [m[0], m[1], m[2], [0.0, 0.0, 0.0, 1.0]]
-}
-
-#[inline]
-pub(crate) fn sub(a: [f32; 3], b: [f32; 3]) -> [f32; 3] {
-    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
 }
 
 #[cfg(test)]

@@ -12,18 +12,20 @@ pub(crate) const MOUTH_Y: f64 = 0.118;
 /// Half-width of the mouth (corner x), canonical.
 pub(crate) const MOUTH_CORNER_X: f64 = 0.0255;
 /// Canonical eyeball centre of the left eye (right eye mirrored): inter-ocular 63 mm.
-pub(crate) const EYE_CENTER: [f64; 3] = [0.0315, 0.183, -0.0615];
+pub(crate) const EYE_CENTER: V3 = V3::new(0.0315, 0.183, -0.0615);
 /// Eyeball radius.
 pub(crate) const EYE_R: f64 = 0.012;
 /// Radius of the shell the lids lie on (eyeball + lid clearance).
 pub(crate) const LID_SHELL: f64 = 0.0133;
 /// Head joint (top of the spine, behind the face).
-pub(crate) const HEAD_JOINT: [f64; 3] = [0.0, 0.095, 0.012];
+pub(crate) const HEAD_JOINT: V3 = V3::new(0.0, 0.095, 0.012);
 /// Upper and lower lid opening heights at the middle of the eye (rest), metres.
 pub(crate) const LID_OPEN_UP: f64 = 0.0058;
 pub(crate) const LID_OPEN_DOWN: f64 = 0.0036;
 
-pub(crate) type V3 = [f64; 3];
+/// A point or direction of the generator in model space (glam's f64 vector; the model itself
+/// stores f32).
+pub(crate) type V3 = glam::DVec3;
 
 #[inline]
 pub(crate) fn smoothstep(e0: f64, e1: f64, x: f64) -> f64 {
@@ -34,30 +36,15 @@ pub(crate) fn smoothstep(e0: f64, e1: f64, x: f64) -> f64 {
 pub(crate) fn gauss(t: f64) -> f64 {
     (-t * t).exp()
 }
-#[inline]
-pub(crate) fn add(a: V3, b: V3) -> V3 {
-    [a[0] + b[0], a[1] + b[1], a[2] + b[2]]
-}
-#[inline]
-pub(crate) fn scale(a: V3, s: f64) -> V3 {
-    [a[0] * s, a[1] * s, a[2] * s]
-}
-#[inline]
-pub(crate) fn sub(a: V3, b: V3) -> V3 {
-    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
-}
-#[inline]
-pub(crate) fn norm(a: V3) -> f64 {
-    (a[0] * a[0] + a[1] * a[1] + a[2] * a[2]).sqrt()
-}
 
 /// Smooth union of ellipsoids, cylinder neck: negative inside.
 pub(crate) fn implicit(p: V3) -> f64 {
-    fn ellipsoid(p: V3, c: V3, r: V3) -> f64 {
-        let d = [(p[0] - c[0]) / r[0], (p[1] - c[1]) / r[1], (p[2] - c[2]) / r[2]];
-        let k0 = norm(d);
-        let d2 = [d[0] / r[0], d[1] / r[1], d[2] / r[2]];
-        let k1 = norm(d2).max(1e-9);
+    fn ellipsoid(p: V3, c: [f64; 3], r: [f64; 3]) -> f64 {
+        let r = V3::from(r);
+        let d = (p - V3::from(c)) / r;
+        let k0 = d.length();
+        let d2 = d / r;
+        let k1 = d2.length().max(1e-9);
         k0 * (k0 - 1.0) / k1
     }
     fn smin(a: f64, b: f64, k: f64) -> f64 {
@@ -85,7 +72,7 @@ pub(crate) fn implicit(p: V3) -> f64 {
 
 /// Distance along a ray from inside the head to the surface (march, then bisect).
 pub(crate) fn cast(o: V3, d: V3) -> f64 {
-    let at = |t: f64| implicit(add(o, scale(d, t)));
+    let at = |t: f64| implicit(o + d * t);
     let (mut lo, mut hi) = (0.0, 0.004);
     while at(hi) < 0.0 && hi < 0.5 {
         lo = hi;

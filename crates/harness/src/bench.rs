@@ -24,9 +24,7 @@ use duologue_model::{Checkpoint, Config, DuoNet};
 use duologue_params::window::{generate_hop, starts};
 use duologue_params::SAMPLE_RATE;
 use duologue_pipeline::assets::DEFAULT_MODEL;
-use duologue_pipeline::{
-    execute, AudioInput, Event, GenerateOptions, Job, LayoutSpec, DEFAULT_MAX_MINUTES, DEFAULT_MODEL_LABEL,
-};
+use duologue_pipeline::{execute, AudioInput, Event, GenerateOptions, Job, LayoutSpec, DEFAULT_MODEL_LABEL};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -68,16 +66,11 @@ fn peak_rss_mib() -> Option<f64> {
 /// does without flags) with a clock between its stages; returns the report line's JSON.
 pub fn case(spec: &CaseSpec) -> Result<Value> {
     let job = Job {
-        input: AudioInput::Mixed(spec.audio.clone()),
         model: spec.model.clone(),
-        layout: LayoutSpec::Default,
-        llm: None,
-        opts: GenerateOptions { steps: spec.steps, guidance: None, seed: spec.seed, overlap: None },
-        identities: None,
-        max_seconds: DEFAULT_MAX_MINUTES * 60.0,
-        out: spec.out.clone(),
+        opts: GenerateOptions { steps: spec.steps, seed: spec.seed, ..GenerateOptions::default() },
         formats: spec.exports.clone(),
         name: Some("talk".into()),
+        ..Job::new(AudioInput::Mixed(spec.audio.clone()), LayoutSpec::Default, spec.out.clone())
     };
     let mut stages = serde_json::Map::new();
     stages.insert("exports".into(), Value::Null);

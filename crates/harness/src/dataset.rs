@@ -288,13 +288,21 @@ fn with_x(gt: &Duo, xa: Motion, xb: Motion) -> Duo {
     Duo { a: Person { x: xa, ..gt.a.clone() }, b: Person { x: xb, ..gt.b.clone() }, fps: gt.fps }
 }
 
+/// What the model is conditioned on for a clip (paper §4.1): the `audio` (cut or padded to the
+/// clip's frames) with `masks`, and the ground truth's t0 and identities, exactly as `duologue
+/// generate` builds it from a recording.
+fn conditioning(audio: &[f32], gt: &Duo, masks: (Vec<f32>, Vec<f32>), l: usize) -> Conditioning {
+    let mut mix = audio.to_vec();
+    mix.resize(gt.frames() * HOP, 0.0);
+    let betas = (gt.a.beta.clone(), gt.b.beta.clone());
+    Conditioning::from_mix(&mix, masks, [gt.a.t0, gt.b.t0], betas, l)
+}
+
 /// The `independent` baseline on one clip: the model once per person on the mix with the
 /// partner-only frames silenced, the partner's mask zero, the partner stream discarded.
 fn independent(
     model: &Model<'_>,
-    mel: &LogMel,
     clip: &DataClip,
-    cond: &Conditioning,
     l: usize,
     seed: u64,
 ) -> std::result::Result<Duo, duologue_pipeline::PipelineError> {
@@ -309,7 +317,7 @@ fn independent(
             .map(|(s, v)| v * own.get(s / HOP).copied().unwrap_or(0.0))
             .collect();
         let (m_a, m_b) = if p == 0 { (own.clone(), zeros.clone()) } else { (zeros.clone(), own.clone()) };
-        let solo = Conditioning { features: features(mel, &gated, l), m_a, m_b, ..cond.clone() };
+        let solo = conditioning(&gated, gt, (m_a, m_b), l);
         let [sa, sb] = model.sample(&solo, seed ^ (0xA5A5_0000 + p as u64))?;
         x.push(if p == 0 { sa } else { sb });
     }
@@ -322,13 +330,19 @@ fn independent(
 
 /// Scores every method's prediction of one clip, one scoped thread each (posing heads for the
 /// vertex metrics dominates and the methods are independent).
-fn score(methods: &mut [(String, MethodAccumulator)], preds: &[Duo], gt: &Duo, what: &str) -> Result<()> {
+fn score(
+    methods: &mut [(String, MethodAccumulator)],
+    preds: &[Duo],
+    gt: &Duo,
+    energy_db: &[f64],
+    what: &str,
+) -> Result<()> {
     let face = FaceModel::shared();
     let results: Vec<std::result::Result<(), EvalError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = methods
             .iter_mut()
             .zip(preds)
-            .map(|((_, acc), pred)| scope.spawn(move || acc.add(pred, gt, face)))
+            .map(|((_, acc), pred)| scope.spawn(move || acc.add_with_audio(pred, gt, Some(energy_db), face)))
             .collect();
         handles
             .into_iter()
@@ -422,19 +436,10 @@ pub fn evaluate(job: &EvalJob, on: &mut dyn FnMut(Event<'_>)) -> Result<EvalRepo
         let metric_err = |source| HarnessError::Metric { what: what.clone(), source };
         let gt = &clip.duo;
         let n = gt.frames();
-        let feats = features(&mel, &clip.audio, l);
         let seed = job.seed.wrapping_add((i as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
-        let cond = Conditioning {
-            frames: n,
-            features: feats.clone(),
-            dim: mel.dim(),
-            m_a: gt.a.mask.clone(),
-            m_b: gt.b.mask.clone(),
-            t0_a: gt.a.t0,
-            t0_b: gt.b.t0,
-            beta_a: gt.a.beta.clone(),
-            beta_b: gt.b.beta.clone(),
-        };
+        let cond = conditioning(&clip.audio, gt, (gt.a.mask.clone(), gt.b.mask.clone()), l);
+        // The clip's own features (after the lead-in), for Listen-A's query.
+        let feats = &cond.features[cond.lead * cond.dim..];
         let [xa, xb] = model.sample(&cond, seed).map_err(pipeline_err)?;
         let mut preds: Vec<Duo> = vec![gt.clone(), with_x(gt, xa, xb)];
         for b in &baselines {
@@ -444,20 +449,18 @@ pub fn evaluate(job: &EvalJob, on: &mut dyn FnMut(Event<'_>)) -> Result<EvalRepo
                     mean_baseline(mean.as_deref().unwrap_or(&[]), gt).map_err(metric_err)?
                 }
                 (Baseline::ListenR, Some(lib)) => {
-                    let j = (rng.next_u64() % lib.len() as u64) as usize;
+                    let j = rng.below(lib.len() as u64) as usize;
                     orient(&lib.window(j).duo, gt)
                 }
                 (Baseline::ListenA, Some(lib)) => {
-                    let q = time_mean(&feats, mel.dim(), n);
+                    let q = time_mean(feats, mel.dim(), n);
                     orient(&lib.window(lib.nearest_audio(&q).map_err(metric_err)?).duo, gt)
                 }
                 (Baseline::ListenM, Some(lib)) => {
                     let speaker = if b_speaks_more(gt) { &gt.b.x } else { &gt.a.x };
                     orient(&lib.window(lib.nearest_motion(speaker)).duo, gt)
                 }
-                (Baseline::Independent, _) => {
-                    independent(&model, &mel, &clip, &cond, l, seed).map_err(pipeline_err)?
-                }
+                (Baseline::Independent, _) => independent(&model, &clip, l, seed).map_err(pipeline_err)?,
                 (_, None) => {
                     return Err(HarnessError::Invalid(format!(
                         "baseline {} needs the training library",
@@ -467,7 +470,8 @@ pub fn evaluate(job: &EvalJob, on: &mut dyn FnMut(Event<'_>)) -> Result<EvalRepo
             };
             preds.push(pred);
         }
-        score(&mut methods, &preds, gt, &what)?;
+        let energy = frame_energy_db(&clip.audio).map_err(metric_err)?;
+        score(&mut methods, &preds, gt, &energy, &what)?;
         let plot_this = job.plot_clip.as_deref().map_or(keys.is_empty(), |k| k == clip.key);
         if plot_this && !job.no_vertices {
             let title = format!("{} — {}", clip.key, job.model.display());

@@ -101,11 +101,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ModelError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(io)?;
     }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).map_err(|source| ModelError::Io { path: tmp.clone(), source })?;
-    std::fs::rename(&tmp, path).map_err(io)
+    duologue_params::atomic::write(path, bytes).map_err(io)
 }
 
 /// Saves a checkpoint. `ema` and `optimizer` (burnpack bytes) are optional.

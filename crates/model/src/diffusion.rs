@@ -38,9 +38,9 @@ pub fn ddim_times(steps: usize) -> Vec<f64> {
     (0..=n).map(|i| 1.0 - i as f64 / n as f64).collect()
 }
 
-/// Seeded random numbers (the shared xoshiro256** core of `duologue_params::rng`). Its whole
-/// state is four words, saved in checkpoints so that a resumed run draws exactly what the
-/// uninterrupted run would.
+/// Seeded random numbers: the shared xoshiro256** core and its draws (`duologue_params::rng`),
+/// under the names the model uses (f64 draws). Its whole state is four words, saved in
+/// checkpoints so that a resumed run draws exactly what the uninterrupted run would.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rng {
     core: Xoshiro256,
@@ -67,21 +67,19 @@ impl Rng {
         self.core.next_u64()
     }
 
-    /// Uniform in [0, 1).
+    /// Uniform in [0, 1) ([`Xoshiro256::uniform_f64`]).
     pub fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+        self.core.uniform_f64()
     }
 
-    /// Uniform integer in [0, n) (n > 0).
+    /// Uniform integer in [0, n) (n > 0), by scaling a uniform ([`Xoshiro256::below_scaled`]).
     pub fn below(&mut self, n: usize) -> usize {
-        ((self.uniform() * n as f64) as usize).min(n.saturating_sub(1))
+        self.core.below_scaled(n)
     }
 
-    /// Standard normal (Box–Muller; one value per call keeps the stream simple to reason about).
+    /// Standard normal ([`Xoshiro256::normal_f64`]: Box–Muller, one value per call).
     pub fn normal(&mut self) -> f64 {
-        let u1 = 1.0 - self.uniform(); // (0, 1]
-        let u2 = self.uniform();
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+        self.core.normal_f64()
     }
 
     /// `n` standard normal f32 values.

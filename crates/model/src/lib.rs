@@ -4,7 +4,8 @@
 //! Modules: [`config`] (TOML configs, `configs/*.toml`), [`network`] (the U-Net G),
 //! [`diffusion`] (schedule, DDIM, guidance, seeded RNG), [`losses`] (training losses, face
 //! geometry), [`data`] (clips, the [`BatchSource`] trait, batching), [`mod@train`] (the training
-//! loop), [`checkpoint`] (safetensors checkpoints), [`sample`] (generation of one window).
+//! loop), [`checkpoint`] (safetensors checkpoints), [`sample`] (generation of one window),
+//! [`device`] (device names such as `cuda:1`).
 //!
 //! Backends: the code is backend-agnostic (burn 0.22 tensors carry no backend type; the
 //! [`burn::prelude::Device`] passed in decides). CI and the default build use the `flex` CPU
@@ -16,7 +17,9 @@
 pub mod checkpoint;
 pub mod config;
 pub mod data;
+pub mod device;
 pub mod diffusion;
+mod error;
 pub mod losses;
 pub mod network;
 pub mod sample;
@@ -26,48 +29,10 @@ pub use burn;
 pub use checkpoint::{Checkpoint, CheckpointMeta, Weights};
 pub use config::{Config, LossWeights, ModelConfig, SampleConfig, TrainConfig, XScale};
 pub use data::{make_batch, Batch, BatchSource, Clip, VecSource};
+pub use device::devices;
 pub use diffusion::{ddim_sample, Denoiser, Guided, Rng, Unconditional};
+pub use error::ModelError;
 pub use losses::{FaceGeometry, LossTerms, Stage};
 pub use network::{split_x, Cond, DuoNet};
 pub use sample::{DuoDenoiser, Generator, SampleInput};
 pub use train::{train, Progress, TrainOptions, TrainSummary};
-
-use std::path::PathBuf;
-
-/// Errors of the model crate.
-#[derive(Debug, thiserror::Error)]
-pub enum ModelError {
-    /// A configuration is malformed or inconsistent.
-    #[error("config: {0}")]
-    Config(String),
-    /// A file could not be read or written.
-    #[error("{}", path.display())]
-    Io {
-        /// File concerned.
-        path: PathBuf,
-        /// Underlying error.
-        source: std::io::Error,
-    },
-    /// An input has the wrong shape or holds non-finite values.
-    #[error("input: {0}")]
-    Input(String),
-    /// A checkpoint is malformed or does not match the model.
-    #[error("checkpoint {path}: {reason}")]
-    Checkpoint {
-        /// File concerned.
-        path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
-    /// A data source failed to deliver a clip.
-    #[error("data: {0}")]
-    Data(String),
-    /// Training diverged (non-finite loss).
-    #[error("training diverged at step {step}: loss {loss}")]
-    Diverged {
-        /// Step at which the loss became non-finite.
-        step: usize,
-        /// The loss value.
-        loss: f32,
-    },
-}

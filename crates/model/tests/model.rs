@@ -12,7 +12,7 @@ use duologue_model::{
 use duologue_params::{N_ID, X_DIM};
 
 mod common;
-use common::{alternating_clip, configs_dir, max_diff, serial, tiny, tiny_with, values};
+use common::{alternating_clip, configs_dir, max_diff, serial, tiny_with, values};
 
 /// Stage-1 options for a fresh single-device run in `dir`; tests override fields.
 fn options(dir: &Path, face: Option<FaceGeometry>) -> TrainOptions {

@@ -7,15 +7,18 @@
 //! mask `m` complete a person; two persons and a frame rate make a [`Duo`], the result file.
 #![deny(missing_docs)]
 
+pub mod atomic;
+mod error;
 pub mod npy;
 mod npz;
 pub mod rng;
 pub mod window;
 
+pub use error::ParamsError;
 pub use npz::{read_npz, write_npz, Npz};
 
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Audio sample rate inside the pipeline (Hz).
 pub const SAMPLE_RATE: u32 = 16_000;
@@ -77,72 +80,6 @@ impl Joint {
         let s = THETA.start + 3 * self as usize;
         s..s + 3
     }
-}
-
-/// Errors reading, writing or validating parameter files.
-#[derive(Debug, thiserror::Error)]
-pub enum ParamsError {
-    /// The file could not be read or written.
-    #[error("{}", path.display())]
-    Io {
-        /// File concerned.
-        path: PathBuf,
-        /// Underlying error.
-        source: std::io::Error,
-    },
-    /// A `.npy` member is malformed.
-    #[error("{what}: {reason}")]
-    Npy {
-        /// File or member name.
-        what: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// The `.npz` container is malformed (not a zip, truncated, empty).
-    #[error("{path}: {reason}")]
-    Npz {
-        /// File concerned.
-        path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
-    /// A required array is absent.
-    #[error("{path}: missing array '{array}' (expected shape {expected})")]
-    Missing {
-        /// File concerned.
-        path: PathBuf,
-        /// Array name.
-        array: String,
-        /// Expected shape, for the message.
-        expected: String,
-    },
-    /// An array has the wrong shape.
-    #[error("{path}: array '{array}' has shape {got:?}, expected {expected}")]
-    Shape {
-        /// File concerned.
-        path: PathBuf,
-        /// Array name.
-        array: String,
-        /// Expected shape, for the message.
-        expected: String,
-        /// Shape found.
-        got: Vec<usize>,
-    },
-    /// An array holds NaN, infinity or an out-of-range value.
-    #[error("{path}: array '{array}' {reason} at flat index {index}")]
-    Value {
-        /// File concerned.
-        path: PathBuf,
-        /// Array name.
-        array: String,
-        /// What is wrong with the value.
-        reason: String,
-        /// Flat (C-order) index of the first bad value.
-        index: usize,
-    },
-    /// Windows that do not join up (a gap, or not whole rows): a caller's bug, reported.
-    #[error("windows: {0}")]
-    Window(String),
 }
 
 /// One person's motion: `frames` x 78 floats in C order (DESIGN §3).

@@ -44,38 +44,22 @@ pub fn read_npz(path: &Path) -> Result<Npz, ParamsError> {
     Ok(out)
 }
 
-/// Write named arrays as an `.npz` (deflate-compressed members), atomically: the data goes to a
-/// temporary file beside `path`, which is then renamed over it, so a crash never leaves half a file.
+/// Write named arrays as an `.npz` (deflate-compressed members), atomically
+/// ([`crate::atomic::temp_beside`] then a rename), so a crash never leaves half a file.
 pub fn write_npz(path: &Path, arrays: &Npz) -> Result<(), ParamsError> {
     let io = |source| ParamsError::Io { path: path.into(), source };
-    let tmp = tmp_path(path);
-    let result = (|| -> Result<(), ParamsError> {
-        let file = std::fs::File::create(&tmp).map_err(io)?;
-        let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .large_file(true);
-        let zerr = |e: zip::result::ZipError| ParamsError::Npz { path: path.into(), reason: e.to_string() };
-        for (name, array) in arrays {
-            zip.start_file(format!("{name}.npy"), options).map_err(zerr)?;
-            zip.write_all(&npy::write(array)).map_err(io)?;
-        }
-        let mut inner = zip.finish().map_err(zerr)?;
-        inner.flush().map_err(io)?;
-        inner.get_ref().sync_all().map_err(io)?;
-        Ok(())
-    })();
-    match result {
-        Ok(()) => std::fs::rename(&tmp, path).map_err(io),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
+    let tmp = crate::atomic::temp_beside(path).map_err(io)?;
+    let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(tmp.as_file()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    let zerr = |e: zip::result::ZipError| ParamsError::Npz { path: path.into(), reason: e.to_string() };
+    for (name, array) in arrays {
+        zip.start_file(format!("{name}.npy"), options).map_err(zerr)?;
+        zip.write_all(&npy::write(array)).map_err(io)?;
     }
-}
-
-/// `dir/.name.tmp-PID` beside `path`.
-pub(crate) fn tmp_path(path: &Path) -> std::path::PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+    zip.finish().map_err(zerr)?.flush().map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
 }

@@ -129,14 +129,16 @@ fn bad_files_name_the_file_array_and_shape() {
     assert!(err.contains("cut.npz"), "{err}");
 }
 
-fn tempdir() -> std::path::PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "duologue-params-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh temporary folder, removed when dropped; derefs to its path.
+struct TmpDir(tempfile::TempDir);
+
+impl std::ops::Deref for TmpDir {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        self.0.path()
+    }
+}
+
+fn tempdir() -> TmpDir {
+    TmpDir(tempfile::Builder::new().prefix("duologue-params-").tempdir().unwrap())
 }

@@ -4,29 +4,34 @@
 use crate::{PipelineError, Result};
 use duologue_audio::{mel::frames_for, LogMel, LogMelConfig, MaskOptions};
 use duologue_layout::Layout;
-use duologue_model::Rng;
+use duologue_params::rng::Xoshiro256;
 use duologue_params::{HOP, N_ID};
 
 /// Random identities for A and B: N(0, 1) * 0.7 per coefficient, from `seed`.
 pub fn random_betas(seed: u64) -> (Vec<f32>, Vec<f32>) {
-    let mut rng = Rng::new(seed ^ 0xB37A_1D00);
-    let mut normal = || {
-        // Box-Muller on two uniforms in (0, 1].
-        let u = |r: &mut Rng| ((r.next_u64() >> 11) as f64 + 1.0) / (1u64 << 53) as f64;
-        let (u1, u2) = (u(&mut rng), u(&mut rng));
-        ((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()) as f32
-    };
-    let mut draw = || (0..N_ID).map(|_| normal() * 0.7).collect::<Vec<f32>>();
+    let mut rng = Xoshiro256::new(seed ^ 0xB37A_1D00);
+    let mut draw = || (0..N_ID).map(|_| rng.normal_f64_open() as f32 * 0.7).collect::<Vec<f32>>();
     let a = draw();
     (a, draw())
 }
+
+/// Frames of silence the generator sees before and after the recording
+/// ([`Conditioning::from_mix`]): 0.24 s. The network's outputs are unreliable in the first and
+/// last ~3 frames of a window (its convolutions see padding there): with a silent lead-in and
+/// tail those frames fall outside the result.
+pub const EDGE_MARGIN: usize = 6;
 
 /// What the model is conditioned on, for the whole recording of `frames` frames.
 #[derive(Debug, Clone)]
 pub struct Conditioning {
     /// Recording length in 25 fps frames (N).
     pub frames: usize,
-    /// Log-mel features `[N' * D]`, row-major, N' >= N (padded with silence to one window).
+    /// Frames of silence in `features` before the recording's first frame (the lead-in that
+    /// sampling crops again; [`EDGE_MARGIN`] from [`Conditioning::from_mix`], 0 for none).
+    /// Generation then also runs `lead` frames past the recording's end.
+    pub lead: usize,
+    /// Log-mel features `[N' * D]`, row-major: `lead` frames of silence, the recording's N
+    /// frames, then silence, N' >= `lead + N + lead` and >= one window.
     pub features: Vec<f32>,
     /// Feature width D.
     pub dim: usize,
@@ -61,35 +66,51 @@ impl Conditioning {
         if samples < HOP {
             return Err(PipelineError::TooShort { samples });
         }
-        let frames = frames_for(samples);
-        let (mut m_a, mut m_b) = duologue_audio::masks_from_audio(tracks, masks)?;
-        m_a.resize(frames, 0.0);
-        m_b.resize(frames, 0.0);
-        // The conversation as one signal, padded with silence to at least one window. One track
-        // long enough is used as it is: no second copy of an hours-long recording.
-        let mel = LogMel::new(LogMelConfig::default());
-        let padded = samples.max(min_frames * HOP);
-        let features = match tracks {
-            [one] if one.len() == padded => mel.compute(one),
+        let (m_a, m_b) = duologue_audio::masks_from_audio(tracks, masks)?;
+        let t0 = [layout.a, layout.b];
+        // The conversation as one signal. One track is used as it is: no second copy of an
+        // hours-long recording before the padded one.
+        Ok(match tracks {
+            [one] => Self::from_mix(one, (m_a, m_b), t0, betas, min_frames),
             _ => {
-                let mut mix: Vec<f32> = (0..samples)
+                let mix: Vec<f32> = (0..samples)
                     .map(|i| tracks.iter().map(|t| t[i]).sum::<f32>() / tracks.len() as f32)
                     .collect();
-                mix.resize(padded, 0.0);
-                mel.compute(&mix)
+                Self::from_mix(&mix, (m_a, m_b), t0, betas, min_frames)
             }
-        };
-        Ok(Self {
-            frames,
-            features,
-            dim: mel.dim(),
-            m_a,
-            m_b,
-            t0_a: layout.a,
-            t0_b: layout.b,
-            beta_a: betas.0,
-            beta_b: betas.1,
         })
+    }
+
+    /// From the 16 kHz mix, both masks (resized to the mix's frames), the first-frame positions
+    /// and identities of A and B: log-mel features of the
+    /// mix with [`EDGE_MARGIN`] frames of silence before it and at least as many after, padded
+    /// to at least `min_frames` (one window) in all.
+    pub fn from_mix(
+        mix: &[f32],
+        (mut m_a, mut m_b): (Vec<f32>, Vec<f32>),
+        [t0_a, t0_b]: [[f32; 3]; 2],
+        (beta_a, beta_b): (Vec<f32>, Vec<f32>),
+        min_frames: usize,
+    ) -> Self {
+        let frames = frames_for(mix.len());
+        m_a.resize(frames, 0.0);
+        m_b.resize(frames, 0.0);
+        let lead = EDGE_MARGIN;
+        let total = (frames + 2 * lead).max(min_frames);
+        // Silence rows around the recording's own features (no padded copy of the audio: an
+        // hours-long recording stays one buffer).
+        let mel = LogMel::new(LogMelConfig::default());
+        let dim = mel.dim();
+        let silence = mel.compute(&[0.0; HOP]);
+        let own = mel.compute(mix);
+        let mut features = Vec::with_capacity(total.max(lead + own.len() / dim.max(1)) * dim);
+        (0..lead).for_each(|_| features.extend_from_slice(&silence[..dim]));
+        features.extend_from_slice(&own);
+        drop(own);
+        while features.len() < total * dim {
+            features.extend_from_slice(&silence[..dim]);
+        }
+        Self { frames, lead, features, dim, m_a, m_b, t0_a, t0_b, beta_a, beta_b }
     }
 
     /// True when neither person speaks anywhere (masks never reach 0.5).

@@ -39,13 +39,19 @@ pub fn generate(
         ..*opts
     };
     let steps = opts.steps.unwrap_or(1);
-    let total =
-        window::starts(cond.frames, l, window::generate_hop(l, opts.overlap.unwrap_or(l / 5))).len() * steps;
+    let total = window_starts(cond, l, opts.overlap.unwrap_or(l / 5)).len() * steps;
     generate_with(cond, l, &opts, &mut |w, input| {
         generator
             .sample_with_progress(input, |i, _| progress(w * steps + i, total))
             .map_err(PipelineError::Sample)
     })
+}
+
+/// The windows [`generate_with`] samples for `cond`, as first frames of the lead-in timeline
+/// (frame `cond.lead` is the recording's first): hop `l - overlap` over the lead-in, the
+/// recording and as long a tail, the last window ending on the tail's last frame.
+pub fn window_starts(cond: &Conditioning, l: usize, overlap: usize) -> Vec<usize> {
+    window::starts(cond.frames + 2 * cond.lead, l, window::generate_hop(l, overlap))
 }
 
 /// A per-window sampler: `(window index, its inputs) -> (x_a, x_b)`, each `[L, 78]`.
@@ -61,11 +67,13 @@ pub fn generate_with(
     sample: &mut WindowSampler<'_>,
 ) -> Result<Duo> {
     let n = cond.frames;
-    if n == 0 || cond.features.len() < n.max(l) * cond.dim {
+    // The timeline sampled: the lead-in, the recording and a tail as long as the lead-in.
+    let (lead, nv) = (cond.lead, cond.frames + 2 * cond.lead);
+    if n == 0 || cond.features.len() < nv.max(l) * cond.dim {
         return Err(PipelineError::Input(format!(
             "features cover {} frames, need {}",
             cond.features.len() / cond.dim.max(1),
-            n.max(l)
+            nv.max(l)
         )));
     }
     if cond.m_a.len() != n || cond.m_b.len() != n {
@@ -81,13 +89,15 @@ pub fn generate_with(
     }
     let steps = opts.steps.unwrap_or(8);
     let guidance = opts.guidance.unwrap_or(2.5);
-    let starts = window::starts(n, l, window::generate_hop(l, overlap));
-    // Stitched on absolute translations (dt columns hold t0 + dt), frames [max(n, l), 78].
-    let padded = n.max(l);
+    let starts = window_starts(cond, l, overlap);
+    // Stitched on absolute translations (dt columns hold t0 + dt), frames [max(nv, l), 78].
+    let padded = nv.max(l);
     let mut st = [Stitcher::new(padded, X_DIM), Stitcher::new(padded, X_DIM)];
     let t0 = [cond.t0_a, cond.t0_b];
-    let pad_mask =
-        |m: &[f32], s: usize| -> Vec<f32> { (s..s + l).map(|k| m.get(k).copied().unwrap_or(0.0)).collect() };
+    // Masks on the timeline: zero in the lead-in and past the recording.
+    let pad_mask = |m: &[f32], s: usize| -> Vec<f32> {
+        (s..s + l).map(|k| k.checked_sub(lead).and_then(|k| m.get(k)).copied().unwrap_or(0.0)).collect()
+    };
     for (w, &s) in starts.iter().enumerate() {
         // This window's t0: the layout for the first, else the stitched position at frame s.
         let t0w: [[f32; 3]; 2] = if w == 0 {
@@ -132,11 +142,19 @@ pub fn generate_with(
     let [sa, sb] = st;
     let people = [(sa, cond.t0_a, &cond.beta_a, &cond.m_a), (sb, cond.t0_b, &cond.beta_b, &cond.m_b)].map(
         |(s, t0, beta, mask)| {
+            // The recording's frames, back to translations relative to its first frame: the
+            // layout's t0 without a lead-in, else wherever the head was at that frame.
+            let origin = if lead == 0 {
+                t0
+            } else {
+                let r = &s.row(lead)[DT];
+                [r[0], r[1], r[2]]
+            };
             let mut x = s.into_vec();
+            x.drain(..lead * X_DIM);
             x.truncate(n * X_DIM);
-            // Back to translations relative to the recording's first frame (the layout's t0).
             for row in x.chunks_exact_mut(X_DIM) {
-                for (v, o) in row[DT].iter_mut().zip(t0) {
+                for (v, o) in row[DT].iter_mut().zip(origin) {
                     *v -= o;
                 }
             }

@@ -9,7 +9,6 @@
 use crate::{PipelineError, Result};
 use duologue_audio::{AudioStream, ChannelMode, Decoded, Warning};
 use duologue_params::SAMPLE_RATE;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The default cap on input length, in minutes (`duologue generate --max-minutes`).
@@ -86,32 +85,12 @@ pub fn read_audio(input: &AudioInput, max_seconds: f64) -> Result<Decoded> {
 /// Writes the sum of `tracks` (16 kHz) as a 16-bit mono WAV, scaled down only if the sum would
 /// clip: the preview soundtrack when each person has their own track. Streams to the file.
 pub fn write_mix_wav(path: &Path, tracks: &[Vec<f32>]) -> Result<()> {
-    let io = |source| PipelineError::Write { path: path.to_path_buf(), source };
     let n = tracks.iter().map(Vec::len).min().unwrap_or(0);
     let sum = |i: usize| tracks.iter().map(|t| t[i]).sum::<f32>();
     let peak = (0..n).map(|i| sum(i).abs()).fold(0.0f32, f32::max);
     let gain = if peak > 1.0 { 1.0 / peak } else { 1.0 };
-    let data_len = u32::try_from(n * 2).map_err(|_| {
-        io(std::io::Error::new(std::io::ErrorKind::InvalidInput, "too long for a WAV file (4 GB)"))
-    })?;
-    let mut w = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
-    let mut header = Vec::with_capacity(44);
-    header.extend_from_slice(b"RIFF");
-    header.extend_from_slice(&(36 + data_len).to_le_bytes());
-    header.extend_from_slice(b"WAVEfmt ");
-    header.extend_from_slice(&16u32.to_le_bytes());
-    header.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    header.extend_from_slice(&1u16.to_le_bytes()); // mono
-    header.extend_from_slice(&SAMPLE_RATE.to_le_bytes());
-    header.extend_from_slice(&(SAMPLE_RATE * 2).to_le_bytes());
-    header.extend_from_slice(&2u16.to_le_bytes());
-    header.extend_from_slice(&16u16.to_le_bytes());
-    header.extend_from_slice(b"data");
-    header.extend_from_slice(&data_len.to_le_bytes());
-    w.write_all(&header).map_err(io)?;
-    for i in 0..n {
-        let v = (sum(i) * gain * 32767.0).round().clamp(-32768.0, 32767.0) as i16;
-        w.write_all(&v.to_le_bytes()).map_err(io)?;
-    }
-    w.flush().map_err(io)
+    duologue_audio::wav::save_pcm16(path, (0..n).map(|i| sum(i) * gain), SAMPLE_RATE).map_err(|e| match e {
+        duologue_audio::AudioError::Io { path, source } => PipelineError::Write { path, source },
+        other => PipelineError::Audio(other),
+    })
 }

@@ -27,9 +27,9 @@ mod generate;
 mod layout;
 mod run;
 
-pub use condition::{random_betas, Conditioning};
+pub use condition::{random_betas, Conditioning, EDGE_MARGIN};
 pub use error::{PipelineError, Result};
-pub use generate::{generate, generate_with, GenerateOptions, WindowSampler};
+pub use generate::{generate, generate_with, window_starts, GenerateOptions, WindowSampler};
 pub use layout::{resolve_layout, LayoutSpec};
 pub use run::{execute, Event, Job, Outcome, Stage};
 

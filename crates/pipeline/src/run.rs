@@ -36,6 +36,37 @@ pub struct Job {
     pub name: Option<String>,
 }
 
+impl Job {
+    /// A job for `input` with the defaults `generate` has without flags: the built-in model,
+    /// no LLM, the checkpoint's steps and guidance, seed 0, random identities, the default
+    /// length cap, no exports, results named after the recording.
+    pub fn new(input: AudioInput, layout: LayoutSpec, out: PathBuf) -> Self {
+        Self {
+            input,
+            model: None,
+            layout,
+            llm: None,
+            opts: GenerateOptions::default(),
+            identities: None,
+            max_seconds: crate::DEFAULT_MAX_MINUTES * 60.0,
+            out,
+            formats: Vec::new(),
+            name: None,
+        }
+    }
+
+    /// `duologue demo`: the built-in clip (written into `out`, where the MP4 muxes it and it can
+    /// be listened to) through the built-in model, laid out by `layout`, offline on purpose.
+    pub fn demo(out: PathBuf, layout: &str) -> Result<Self> {
+        std::fs::create_dir_all(&out)
+            .map_err(|source| PipelineError::CreateDir { path: out.clone(), source })?;
+        let clip = out.join(crate::DEMO_CLIP_NAME);
+        std::fs::write(&clip, crate::DEMO_CLIP)
+            .map_err(|source| PipelineError::Write { path: clip.clone(), source })?;
+        Ok(Self::new(AudioInput::Mixed(clip), LayoutSpec::Text(layout.to_string()), out))
+    }
+}
+
 /// The stages of a generation, in order (each reported when it ends).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
@@ -109,6 +140,26 @@ pub struct Outcome {
     pub steps: usize,
     /// Whether anyone speaks (a mask reaches 0.5 somewhere).
     pub speech_found: bool,
+}
+
+impl Outcome {
+    /// The summary as JSON: result, frames, seconds, model, layout, warnings, files.
+    pub fn to_json(&self) -> serde_json::Value {
+        let files: Vec<_> = self
+            .files
+            .iter()
+            .map(|w| serde_json::json!({"kind": w.kind, "path": w.path.display().to_string()}))
+            .collect();
+        serde_json::json!({
+            "result": self.result.display().to_string(),
+            "frames": self.frames,
+            "seconds": self.seconds,
+            "model": self.model,
+            "layout": {"A": self.layout.a, "B": self.layout.b},
+            "warnings": self.warnings,
+            "files": files,
+        })
+    }
 }
 
 /// Runs `job`: results named after the recording (talk.wav -> talk.npz, talk.glb, talk_A.csv,

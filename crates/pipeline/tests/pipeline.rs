@@ -58,8 +58,10 @@ fn generates_a_whole_recording_window_by_window() {
     let opts = GenerateOptions { steps: Some(2), seed: 5, ..GenerateOptions::default() };
     let mut calls = 0;
     let duo = generate(&g, &cond, &opts, &mut |_, _| calls += 1).expect("generate");
-    // 113 frames, L 50, overlap 10: windows at 0, 40, 63.
-    assert_eq!(window_starts(113, 50, 10), vec![0, 40, 63]);
+    // 113 frames with a lead-in and a tail of 6 frames each, L 50, overlap 10: windows at 0, 40,
+    // 75 of that timeline, i.e. at recording frames -6, 34, 69.
+    assert_eq!(cond.lead, duologue_pipeline::EDGE_MARGIN);
+    assert_eq!(duologue_pipeline::window_starts(&cond, 50, 10), vec![0, 40, 75]);
     assert_eq!(calls, 3 * 2);
     assert_eq!(duo.frames(), 113);
     assert_eq!(duo.fps, 25.0);
@@ -75,14 +77,14 @@ fn generates_a_whole_recording_window_by_window() {
     // A stereo dialogue: both people speak somewhere.
     assert!(duo.a.mask.iter().any(|&m| m > 0.5) && duo.b.mask.iter().any(|&m| m > 0.5));
 
-    // Joins: no frame-to-frame jump inside the overlaps (40..50, 63..90) and at their edges
-    // larger than the largest jump inside the windows' own frames. (An untrained network's
-    // output is jittery, so this is a sanity bound; the strict check with windows of known
-    // content is `windows_with_different_content_join_continuously_and_translations_chain`.)
-    let joins = [40usize, 50, 63, 90];
+    // Joins: no frame-to-frame jump inside the overlaps (recording frames 34..44, 69..84) and at
+    // their edges larger than the largest jump inside the windows' own frames. (An untrained
+    // network's output is jittery, so this is a sanity bound; the strict check with windows of
+    // known content is `windows_with_different_content_join_continuously_and_translations_chain`.)
+    let joins = [34usize, 44, 69, 84];
     let at_joins =
         max_jump(&duo, joins.iter().flat_map(|&j| j.saturating_sub(1)..=j + 1).filter(|&k| k >= 1));
-    let inside = max_jump(&duo, (1..40).chain(51..63).chain(91..113));
+    let inside = max_jump(&duo, (1..34).chain(45..69).chain(85..113));
     assert!(at_joins <= inside, "jump at joins {at_joins} > inside windows {inside}");
 
     // Same seed, same result; another seed, another result.
@@ -159,8 +161,9 @@ fn windows_with_different_content_join_continuously_and_translations_chain() {
     // 113 frames of silence-free conditioning (real audio), a synthetic sampler: window w gives
     // every value w + 0.01 * frame (a jump of 1 between windows, slope 0.01 inside) and a
     // constant translation (w + 1) * 0.1 m along x relative to its own first frame.
+    // Without a lead-in (lead 0): windows start on the recording's frames.
     let layout = Layout::face_to_face();
-    let cond = conditioning(&layout);
+    let cond = Conditioning { lead: 0, ..conditioning(&layout) };
     let mut t0s = Vec::new();
     let mut sampler = |w: usize, input: &duologue_model::SampleInput<'_>| {
         t0s.push(input.t0_a);
@@ -205,6 +208,7 @@ fn windows_of_250_frames_join_continuously_and_the_last_one_is_not_padded() {
     assert_eq!(window_starts(n, l, l / 5), vec![0, 200, 400, 510]);
     let cond = Conditioning {
         frames: n,
+        lead: 0,
         features: vec![0.0; n * d],
         dim: d,
         m_a: vec![1.0; n],
@@ -268,4 +272,38 @@ fn the_built_in_default_model_loads_and_gives_whole_results() {
     let err = duologue_pipeline::generator_from_bytes(b"not a checkpoint", std::path::Path::new("<bytes>"))
         .unwrap_err();
     assert!(err.to_string().contains("<bytes>"), "{err}");
+}
+
+#[test]
+fn the_lead_in_keeps_window_edges_out_of_the_result() {
+    // A sampler with the artefact the network has: its first and last 3 frames jump by 1 (the
+    // rest a smooth ramp of the timeline's frame). With the lead-in and tail the result never
+    // shows them; without, its first frames do.
+    let layout = Layout::face_to_face();
+    let cond = conditioning(&layout);
+    let l = 50;
+    let run = |cond: &Conditioning| {
+        let starts = duologue_pipeline::window_starts(cond, l, 10);
+        let mut sampler = |w: usize, _: &duologue_model::SampleInput<'_>| {
+            let mut x = vec![0.0f32; l * X_DIM];
+            for (i, row) in x.chunks_exact_mut(X_DIM).enumerate() {
+                let edge = if i < 3 || i >= l - 3 { 1.0 } else { 0.0 };
+                row[..DT.start].fill(0.002 * (starts[w] + i) as f32 + edge);
+            }
+            let m = Motion::from_vec(x).unwrap();
+            Ok((m.clone(), m))
+        };
+        let opts = GenerateOptions { overlap: Some(10), ..GenerateOptions::default() };
+        generate_with(cond, l, &opts, &mut sampler).expect("generate")
+    };
+    let duo = run(&cond);
+    assert_eq!(duo.frames(), 113);
+    let first = max_jump(&duo, 1..4);
+    let last = max_jump(&duo, 110..113);
+    assert!(first < 0.01 && last < 0.01, "edge jumps {first} / {last}");
+    // Frame 0 is where the layout puts the heads.
+    assert_eq!(duo.a.x.dt(0), [0.0; 3]);
+    assert_eq!(duo.a.t0, layout.a);
+    let bare = run(&Conditioning { lead: 0, ..cond.clone() });
+    assert!(max_jump(&bare, 1..4) > 0.5, "without a lead-in the edge artefact shows");
 }

@@ -1,7 +1,8 @@
 //! Perspective camera and the automatic framing of both heads (DESIGN §2: the default viewer
 //! sits on the -Z side looking along +Z).
 
-use crate::math::{cross, dot, normalize_or, sub, Vec3};
+use crate::math::Vec3;
+use glam::Vec3 as V;
 
 /// A pinhole camera. Screen x grows to the right, y downwards; depth is the distance along the
 /// viewing direction.
@@ -45,12 +46,12 @@ pub struct Projected {
 impl Camera {
     /// A camera at `eye` looking towards `target`, with world +Y as the up hint.
     pub fn look_at(eye: Vec3, target: Vec3, fov_y: f32) -> Self {
-        let forward = normalize_or(sub(target, eye), [0.0, 0.0, 1.0]);
+        let forward = (V::from(target) - V::from(eye)).normalize_or(V::Z);
         // In this frame, up x forward is screen-right: +Y x +Z = +X, so a camera looking along +Z
         // sees +X on its right as DESIGN §2 requires.
-        let right = normalize_or(cross([0.0, 1.0, 0.0], forward), [1.0, 0.0, 0.0]);
-        let up = cross(forward, right);
-        Self { eye, forward, right, up, fov_y, shift_x: 0.0 }
+        let right = V::Y.cross(forward).normalize_or(V::X);
+        let up = forward.cross(right);
+        Self { eye, forward: forward.into(), right: right.into(), up: up.into(), fov_y, shift_x: 0.0 }
     }
 
     /// Focal length in pixels for an image `height` pixels tall.
@@ -61,8 +62,8 @@ impl Camera {
     /// Camera-space coordinates `[right, up, depth]` of world point `p`.
     #[inline]
     pub fn to_view(&self, p: Vec3) -> Vec3 {
-        let d = sub(p, self.eye);
-        [dot(d, self.right), dot(d, self.up), dot(d, self.forward)]
+        let d = V::from(p) - V::from(self.eye);
+        [d.dot(self.right.into()), d.dot(self.up.into()), d.dot(self.forward.into())]
     }
 
     /// Project `p` onto a `width` x `height` image.
@@ -136,27 +137,25 @@ impl Camera {
                 hi[a] = hi[a].max(v[a] + s.radius);
             }
         }
-        let mean_along = spheres.iter().map(|s| dot(s.center, forward)).sum::<f32>() / spheres.len() as f32;
+        let f = V::from(forward);
+        let mean_along = spheres.iter().map(|s| V::from(s.center).dot(f)).sum::<f32>() / spheres.len() as f32;
         let cx = 0.5 * (lo[0] + hi[0]);
         let cy = 0.5 * (lo[1] + hi[1]);
-        let centre = [
-            probe.right[0] * cx + probe.up[0] * cy + forward[0] * mean_along,
-            probe.right[1] * cx + probe.up[1] * cy + forward[1] * mean_along,
-            probe.right[2] * cx + probe.up[2] * cy + forward[2] * mean_along,
-        ];
+        let (right, up) = (V::from(probe.right), V::from(probe.up));
+        let centre = right * cx + up * cy + f * mean_along;
         let tan_v = (0.5 * fov_y).tan();
         let tan_h = tan_v * aspect;
         const MARGIN: f32 = 1.2;
         // Distance back from the centre so that |x| + r*margin <= tan * depth for each sphere.
         let mut dist: f32 = 0.3;
         for s in spheres {
-            let d = sub(s.center, centre);
-            let (x, y, z) = (dot(d, probe.right), dot(d, probe.up), dot(d, forward));
+            let d = V::from(s.center) - centre;
+            let (x, y, z) = (d.dot(right), d.dot(up), d.dot(f));
             let r = s.radius * MARGIN;
             dist = dist.max((x.abs() + r) / tan_h - z).max((y.abs() + r) / tan_v - z).max(2.0 * s.radius - z);
         }
-        let eye = sub(centre, [forward[0] * dist, forward[1] * dist, forward[2] * dist]);
-        Self::look_at(eye, centre, fov_y)
+        let eye = centre - f * dist;
+        Self::look_at(eye.into(), centre.into(), fov_y)
     }
 
     /// Whether every sphere is seen apart from the others: projected discs do not overlap.

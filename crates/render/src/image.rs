@@ -47,12 +47,11 @@ impl Image {
     }
 
     /// Write as an 8-bit RGB PNG (to a temporary file beside `path`, then renamed, so a reader
-    /// never sees half a file).
+    /// never sees half a file; a failed write leaves nothing behind).
     pub fn save_png(&self, path: &Path) -> Result<(), RenderError> {
         let io = |err| RenderError::Io { path: path.to_path_buf(), err };
-        let tmp = path.with_extension("png.partial");
-        let file = File::create(&tmp).map_err(io)?;
-        let mut enc = png::Encoder::new(BufWriter::new(file), self.width, self.height);
+        let tmp = duologue_params::atomic::temp_beside(path).map_err(io)?;
+        let mut enc = png::Encoder::new(BufWriter::new(tmp.as_file()), self.width, self.height);
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
         enc.set_compression(png::Compression::Fast);
@@ -61,10 +60,10 @@ impl Image {
             w.finish()
         });
         if let Err(e) = encoded {
-            let _ = std::fs::remove_file(&tmp);
             return Err(RenderError::Png { path: path.to_path_buf(), reason: e.to_string() });
         }
-        std::fs::rename(&tmp, path).map_err(io)
+        tmp.persist(path).map_err(|e| io(e.error))?;
+        Ok(())
     }
 
     /// Read an 8-bit RGB or RGBA PNG (alpha is dropped). Used by tests and tools that inspect

@@ -1,73 +1,29 @@
-//! Tiny 3-vector helpers on `[f32; 3]`, so the rasteriser needs no linear-algebra crate.
+//! Mesh helpers on plain `[f32; 3]` points: vertex normals and a test sphere.
+//!
+//! Points cross crate boundaries as `[f32; 3]` ([`Vec3`]: the face model's and the result
+//! file's own layout), and arithmetic on them is glam's `Vec3` (`glam::Vec3::from(p)`, `.into()`).
 
 /// A point or direction in the world frame of DESIGN §2 (metres; +X right, +Y up, +Z away).
 pub type Vec3 = [f32; 3];
-
-/// `a + b`.
-#[inline]
-pub fn add(a: Vec3, b: Vec3) -> Vec3 {
-    [a[0] + b[0], a[1] + b[1], a[2] + b[2]]
-}
-
-/// `a - b`.
-#[inline]
-pub fn sub(a: Vec3, b: Vec3) -> Vec3 {
-    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
-}
-
-/// `a * s`.
-#[inline]
-pub fn scale(a: Vec3, s: f32) -> Vec3 {
-    [a[0] * s, a[1] * s, a[2] * s]
-}
-
-/// Dot product.
-#[inline]
-pub fn dot(a: Vec3, b: Vec3) -> f32 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-
-/// Cross product with the usual component formula (DESIGN §2 applies it to world coordinates as
-/// given, whatever the handedness).
-#[inline]
-pub fn cross(a: Vec3, b: Vec3) -> Vec3 {
-    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
-}
-
-/// Euclidean length.
-#[inline]
-pub fn length(a: Vec3) -> f32 {
-    dot(a, a).sqrt()
-}
-
-/// `a / |a|`, or `fallback` when `a` is (nearly) zero or not finite.
-#[inline]
-pub fn normalize_or(a: Vec3, fallback: Vec3) -> Vec3 {
-    let l = length(a);
-    if l > 1e-12 && l.is_finite() {
-        scale(a, 1.0 / l)
-    } else {
-        fallback
-    }
-}
 
 /// Area-weighted vertex normals of a triangle mesh: each triangle adds its (unnormalised) face
 /// normal `(b-a)x(c-a)` to its three corners, which weights by area. Vertices no triangle uses
 /// get +Y. Triangles with an index out of range are skipped.
 pub fn vertex_normals(positions: &[Vec3], triangles: &[[u32; 3]]) -> Vec<Vec3> {
-    let mut acc = vec![[0.0f32; 3]; positions.len()];
+    let mut acc = vec![glam::Vec3::ZERO; positions.len()];
     let n = positions.len();
     for t in triangles {
         let [a, b, c] = t.map(|i| i as usize);
         if a >= n || b >= n || c >= n {
             continue;
         }
-        let fnorm = cross(sub(positions[b], positions[a]), sub(positions[c], positions[a]));
+        let [pa, pb, pc] = [a, b, c].map(|i| glam::Vec3::from(positions[i]));
+        let fnorm = (pb - pa).cross(pc - pa);
         for i in [a, b, c] {
-            acc[i] = add(acc[i], fnorm);
+            acc[i] += fnorm;
         }
     }
-    acc.into_iter().map(|v| normalize_or(v, [0.0, 1.0, 0.0])).collect()
+    acc.into_iter().map(|v| v.normalize_or(glam::Vec3::Y).to_array()).collect()
 }
 
 #[cfg(test)]
@@ -95,8 +51,8 @@ pub fn uv_sphere(center: Vec3, radius: f32, rings: u32, segments: u32) -> (Vec<V
         let phi = std::f32::consts::PI * r as f32 / rings as f32; // 0 at the top (+Y)
         for s in 0..=segments {
             let th = std::f32::consts::TAU * s as f32 / segments as f32;
-            let d = [phi.sin() * th.cos(), phi.cos(), phi.sin() * th.sin()];
-            pos.push(add(center, scale(d, radius)));
+            let d = glam::Vec3::new(phi.sin() * th.cos(), phi.cos(), phi.sin() * th.sin());
+            pos.push((glam::Vec3::from(center) + d * radius).to_array());
         }
     }
     let row = segments + 1;
@@ -127,10 +83,10 @@ mod sphere_tests {
         let (p, t) = uv_sphere(c, 0.5, 8, 12);
         assert!(!t.is_empty());
         for tri in &t {
-            let [a, b, d] = tri.map(|i| p[i as usize]);
-            let n = cross(sub(b, a), sub(d, a));
-            let centroid = scale(add(add(a, b), d), 1.0 / 3.0);
-            assert!(dot(n, sub(centroid, c)) > 0.0, "{tri:?}");
+            let [a, b, d] = tri.map(|i| glam::Vec3::from(p[i as usize]));
+            let n = (b - a).cross(d - a);
+            let centroid = (a + b + d) / 3.0;
+            assert!(n.dot(centroid - glam::Vec3::from(c)) > 0.0, "{tri:?}");
         }
     }
 }

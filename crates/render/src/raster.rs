@@ -4,7 +4,8 @@
 
 use crate::camera::Camera;
 use crate::image::Image;
-use crate::math::{add, dot, normalize_or, scale, sub, Vec3};
+use crate::math::Vec3;
+use glam::Vec3 as V;
 use rayon::prelude::*;
 use std::sync::OnceLock;
 
@@ -82,15 +83,15 @@ struct Setup {
 
 /// Camera-relative lights, so every framing is lit the same way.
 struct Lights {
-    key: Vec3,
-    fill: Vec3,
-    eye: Vec3,
+    key: V,
+    fill: V,
+    eye: V,
 }
 
-const KEY_COLOR: Vec3 = [0.95, 0.92, 0.88];
-const FILL_COLOR: Vec3 = [0.25, 0.28, 0.34];
-const SKY: Vec3 = [0.20, 0.22, 0.26];
-const GROUND: Vec3 = [0.07, 0.06, 0.06];
+const KEY_COLOR: V = V::new(0.95, 0.92, 0.88);
+const FILL_COLOR: V = V::new(0.25, 0.28, 0.34);
+const SKY: V = V::new(0.20, 0.22, 0.26);
+const GROUND: V = V::new(0.07, 0.06, 0.06);
 
 /// sRGB byte to linear light.
 pub fn srgb_to_linear(c: [u8; 3]) -> Vec3 {
@@ -140,7 +141,7 @@ impl Canvas {
         let (top, bottom) = (srgb_to_linear(background.top), srgb_to_linear(background.bottom));
         for (y, row) in self.color.chunks_exact_mut(w as usize).enumerate() {
             let t = y as f32 / (h.max(2) - 1) as f32;
-            let c = add(scale(top, 1.0 - t), scale(bottom, t));
+            let c = (V::from(top) * (1.0 - t) + V::from(bottom) * t).to_array();
             row.fill(c);
         }
         self.inv_depth.fill(0.0);
@@ -207,16 +208,11 @@ impl Canvas {
                 bin.push(i as u32);
             }
         }
+        let (right, up, forward) = (V::from(camera.right), V::from(camera.up), V::from(camera.forward));
         let lights = Lights {
-            key: normalize_or(
-                add(add(scale(camera.right, -0.5), scale(camera.up, 0.6)), scale(camera.forward, -0.65)),
-                [0.0, 1.0, 0.0],
-            ),
-            fill: normalize_or(
-                add(add(scale(camera.right, 0.6), scale(camera.up, 0.1)), scale(camera.forward, -0.6)),
-                [0.0, 1.0, 0.0],
-            ),
-            eye: camera.eye,
+            key: (right * -0.5 + up * 0.6 + forward * -0.65).normalize_or(V::Y),
+            fill: (right * 0.6 + up * 0.1 + forward * -0.6).normalize_or(V::Y),
+            eye: V::from(camera.eye),
         };
         let band_len = BAND_ROWS * w as usize;
         self.color
@@ -251,14 +247,14 @@ impl Canvas {
         let norm = 1.0 / (ss * ss) as f32;
         data.par_chunks_mut(w * 3).enumerate().for_each(|(y, row)| {
             for x in 0..w {
-                let mut acc = [0.0f32; 3];
+                let mut acc = V::ZERO;
                 for sy in 0..ss {
                     let base = (y * ss + sy) * iw as usize + x * ss;
                     for c in &self.color[base..base + ss] {
-                        acc = add(acc, *c);
+                        acc += V::from(*c);
                     }
                 }
-                row[x * 3..x * 3 + 3].copy_from_slice(&linear_to_srgb(scale(acc, norm)));
+                row[x * 3..x * 3 + 3].copy_from_slice(&linear_to_srgb((acc * norm).to_array()));
             }
         });
         Image { width: self.width, height: self.height, data }
@@ -306,19 +302,13 @@ fn raster_triangle(
                     // Perspective-correct weights.
                     let inv = 1.0 / iz;
                     let p = [w[0] * s.iz[0] * inv, w[1] * s.iz[1] * inv, w[2] * s.iz[2] * inv];
-                    let lerp3 = |v: &[Vec3]| {
-                        let (a, b, c) = (v[i0], v[i1], v[i2]);
-                        [
-                            a[0] * p[0] + b[0] * p[1] + c[0] * p[2],
-                            a[1] * p[0] + b[1] * p[1] + c[1] * p[2],
-                            a[2] * p[0] + b[2] * p[1] + c[2] * p[2],
-                        ]
-                    };
+                    let lerp3 =
+                        |v: &[Vec3]| V::from(v[i0]) * p[0] + V::from(v[i1]) * p[1] + V::from(v[i2]) * p[2];
                     let pos = lerp3(mesh.positions);
                     let n = lerp3(mesh.normals);
                     let albedo = lerp3(mesh.colors);
                     let spec = mesh.specular[i0] * p[0] + mesh.specular[i1] * p[1] + mesh.specular[i2] * p[2];
-                    color[idx] = shade(pos, n, albedo, spec, mesh.rim, lights);
+                    color[idx] = shade(pos, n, albedo, spec, V::from(mesh.rim), lights);
                 }
             }
             w[0] += e[0].0;
@@ -330,32 +320,32 @@ fn raster_triangle(
 
 /// Lighting of one surface point.
 #[inline]
-fn shade(pos: Vec3, n: Vec3, albedo: Vec3, spec: f32, rim: Vec3, l: &Lights) -> Vec3 {
-    let v = normalize_or(sub(l.eye, pos), [0.0, 0.0, -1.0]);
-    let mut n = normalize_or(n, v);
-    let mut ndv = dot(n, v);
+fn shade(pos: V, n: V, albedo: V, spec: f32, rim: V, l: &Lights) -> Vec3 {
+    let v = (l.eye - pos).normalize_or(V::NEG_Z);
+    let mut n = n.normalize_or(v);
+    let mut ndv = n.dot(v);
     if ndv < 0.0 {
         // Silhouette pixels of interpolated normals can face away; light them as seen.
-        n = scale(n, -1.0);
+        n = -n;
         ndv = -ndv;
     }
-    let hemi = 0.5 + 0.5 * n[1];
-    let ambient = add(scale(SKY, hemi), scale(GROUND, 1.0 - hemi));
-    let kd = dot(n, l.key).max(0.0);
-    let fd = dot(n, l.fill).max(0.0);
-    let light = add(add(ambient, scale(KEY_COLOR, kd)), scale(FILL_COLOR, fd));
-    let mut c = [albedo[0] * light[0], albedo[1] * light[1], albedo[2] * light[2]];
+    let hemi = 0.5 + 0.5 * n.y;
+    let ambient = SKY * hemi + GROUND * (1.0 - hemi);
+    let kd = n.dot(l.key).max(0.0);
+    let fd = n.dot(l.fill).max(0.0);
+    let light = ambient + KEY_COLOR * kd + FILL_COLOR * fd;
+    let mut c = albedo * light;
     if spec > 0.0 && kd > 0.0 {
-        let hv = normalize_or(add(l.key, v), n);
-        let x = dot(n, hv).max(0.0);
+        let hv = (l.key + v).normalize_or(n);
+        let x = n.dot(hv).max(0.0);
         let x2 = x * x;
         let x8 = x2 * x2 * x2 * x2;
         let x32 = x8 * x8 * x8 * x8;
-        c = add(c, scale(KEY_COLOR, spec * x32 * x8)); // Blinn exponent 40
+        c += KEY_COLOR * (spec * x32 * x8); // Blinn exponent 40
     }
     // Rim light, stronger on upward-facing silhouettes as a back light above the heads would be.
     let fres = 1.0 - ndv;
-    add(c, scale(rim, fres * fres * fres * (0.5 + 0.5 * hemi * hemi)))
+    (c + rim * (fres * fres * fres * (0.5 + 0.5 * hemi * hemi))).to_array()
 }
 
 #[cfg(test)]

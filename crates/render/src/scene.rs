@@ -4,12 +4,13 @@
 use crate::camera::{Camera, Sphere};
 use crate::image::Image;
 use crate::inset::{draw_inset, InsetBounds, InsetPerson};
-use crate::math::{add, length, sub, vertex_normals, Vec3};
+use crate::math::{vertex_normals, Vec3};
 use crate::raster::{srgb_to_linear, Background, Canvas, Mesh};
 use crate::video::{VideoOutput, VideoSink};
 use crate::RenderError;
 use duologue_face::{FaceModel, Region};
 use duologue_params::{Duo, Person, N_EXPR, N_ID, THETA};
+use glam::Vec3 as V;
 
 /// Accent colour of person A then B (sRGB): rim light in the view, marker in the inset.
 pub const PERSON_COLORS: [[u8; 3]; 2] = [[90, 150, 255], [255, 150, 70]];
@@ -134,11 +135,12 @@ impl<'a> Scene<'a> {
             let rest = face.shaped(&p.beta, &[0.0; N_EXPR]);
             let (lo, hi) = bounds(&rest);
             let centre = [0.5 * (lo[0] + hi[0]), 0.5 * (lo[1] + hi[1]), 0.5 * (lo[2] + hi[2])];
-            let radius = rest.iter().map(|v| length(sub(*v, centre))).fold(0.0, f32::max);
+            let radius = rest.iter().map(|v| V::from(*v).distance(V::from(centre))).fold(0.0, f32::max);
             let ts: Vec<Vec3> = (0..frames).map(|k| p.translation(k)).collect();
             let (tlo, thi) = bounds(&ts);
             let tmid = [0.5 * (tlo[0] + thi[0]), 0.5 * (tlo[1] + thi[1]), 0.5 * (tlo[2] + thi[2])];
-            spheres.push(Sphere { center: add(tmid, centre), radius: radius + 0.5 * length(sub(thi, tlo)) });
+            let center = (V::from(tmid) + V::from(centre)).to_array();
+            spheres.push(Sphere { center, radius: radius + 0.5 * V::from(thi).distance(V::from(tlo)) });
             ground.extend(ts.iter().map(|t| [t[0], t[2]]));
         }
         let aspect = opts.width as f32 / opts.height as f32;

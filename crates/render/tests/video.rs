@@ -38,24 +38,18 @@ fn frames(n: usize) -> impl Iterator<Item = Image> {
 /// A mono 16-bit PCM WAV of a 440 Hz tone.
 fn write_wav(path: &Path, seconds: f32, rate: u32) {
     let n = (seconds * rate as f32) as u32;
-    let mut b = Vec::new();
-    b.extend_from_slice(b"RIFF");
-    b.extend_from_slice(&(36 + 2 * n).to_le_bytes());
-    b.extend_from_slice(b"WAVEfmt ");
-    b.extend_from_slice(&16u32.to_le_bytes());
-    b.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    b.extend_from_slice(&1u16.to_le_bytes()); // mono
-    b.extend_from_slice(&rate.to_le_bytes());
-    b.extend_from_slice(&(2 * rate).to_le_bytes());
-    b.extend_from_slice(&2u16.to_le_bytes());
-    b.extend_from_slice(&16u16.to_le_bytes());
-    b.extend_from_slice(b"data");
-    b.extend_from_slice(&(2 * n).to_le_bytes());
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
     for i in 0..n {
         let s = (i as f32 / rate as f32 * 440.0 * std::f32::consts::TAU).sin() * 0.3;
-        b.extend_from_slice(&((s * 32767.0) as i16).to_le_bytes());
+        w.write_sample((s * 32767.0) as i16).unwrap();
     }
-    std::fs::write(path, b).unwrap();
+    w.finalize().unwrap();
 }
 
 fn require(tool: &str) {

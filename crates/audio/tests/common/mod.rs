@@ -1,4 +1,4 @@
-//! Test helpers: write WAV files of any rate/channels/format into a temp folder.
+//! Test helpers: write WAV files of any rate/channels/format (hound) into a temp folder.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -8,45 +8,46 @@ pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
+/// A fresh temporary folder for one test, removed when dropped; derefs to its path.
+pub struct TmpDir(tempfile::TempDir);
+
+impl std::ops::Deref for TmpDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
 /// A fresh temp dir for one test.
-pub fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("duologue-audio-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
+pub fn tmpdir(name: &str) -> TmpDir {
+    TmpDir(tempfile::Builder::new().prefix(&format!("duologue-audio-{name}-")).tempdir().unwrap())
 }
 
-/// Writes interleaved f32 samples as 32-bit float WAV (format 3).
+/// Writes interleaved f32 samples as 32-bit float WAV.
 pub fn write_wav_f32(path: &Path, rate: u32, channels: u16, interleaved: &[f32]) {
-    let data: Vec<u8> = interleaved.iter().flat_map(|v| v.to_le_bytes()).collect();
-    write_wav(path, rate, channels, 3, 32, &data);
+    write_wav(path, rate, channels, hound::SampleFormat::Float, 32, interleaved.iter().copied());
 }
 
-/// Writes interleaved samples as 16-bit PCM WAV (clamped).
+/// Writes interleaved samples as 16-bit PCM WAV (clamped, scaled by 32767).
 pub fn write_wav_i16(path: &Path, rate: u32, channels: u16, interleaved: &[f32]) {
-    let data: Vec<u8> = interleaved
-        .iter()
-        .flat_map(|v| ((v.clamp(-1.0, 1.0) * 32767.0).round() as i16).to_le_bytes())
-        .collect();
-    write_wav(path, rate, channels, 1, 16, &data);
+    let pcm = interleaved.iter().map(|v| (v.clamp(-1.0, 1.0) * 32767.0).round() as i16);
+    write_wav(path, rate, channels, hound::SampleFormat::Int, 16, pcm);
 }
 
-fn write_wav(path: &Path, rate: u32, channels: u16, fmt: u16, bits: u16, data: &[u8]) {
-    let block = channels * bits / 8;
-    let mut b = Vec::new();
-    b.extend(b"RIFF");
-    b.extend((36 + data.len() as u32).to_le_bytes());
-    b.extend(b"WAVEfmt ");
-    b.extend(16u32.to_le_bytes());
-    b.extend(fmt.to_le_bytes());
-    b.extend(channels.to_le_bytes());
-    b.extend(rate.to_le_bytes());
-    b.extend((rate * block as u32).to_le_bytes());
-    b.extend(block.to_le_bytes());
-    b.extend(bits.to_le_bytes());
-    b.extend(b"data");
-    b.extend((data.len() as u32).to_le_bytes());
-    b.extend(data);
-    std::fs::write(path, b).unwrap();
+fn write_wav<S: hound::Sample>(
+    path: &Path,
+    rate: u32,
+    channels: u16,
+    sample_format: hound::SampleFormat,
+    bits_per_sample: u16,
+    samples: impl Iterator<Item = S>,
+) {
+    let spec = hound::WavSpec { channels, sample_rate: rate, bits_per_sample, sample_format };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for s in samples {
+        w.write_sample(s).unwrap();
+    }
+    w.finalize().unwrap();
 }
 
 /// A sine of `hz` at `amp`, `secs` long at `rate`.
