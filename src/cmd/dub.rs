@@ -11,28 +11,18 @@ use std::path::PathBuf;
 /// Arguments of `duologue dub`.
 #[derive(clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    pub dataset: super::DatasetArgs,
     /// Single-speaker sources: a dataset made by `duologue simulate --single`, or a directory
     /// of NAME.wav (16 kHz mono) + NAME.npz (x [L,78], beta [50], optional m [L]) pairs.
     #[arg(long)]
     pub sources: PathBuf,
-    /// Number of dubbed clips to make.
-    #[arg(long)]
-    pub clips: u64,
-    /// Output dataset directory.
-    #[arg(long)]
-    pub out: PathBuf,
-    /// Seed.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
     /// Output clip length in frames (25 fps).
     #[arg(long, default_value_t = 250)]
     pub frames: usize,
     /// Probability that a speaking stretch deliberately overlaps the previous one.
     #[arg(long, default_value_t = 0.3)]
     pub overlap: f32,
-    /// Clips per tar shard.
-    #[arg(long, default_value_t = 256)]
-    pub clips_per_shard: usize,
     /// For a wav+npz source directory: fraction of voices in val and in test.
     #[arg(long, default_value_t = 0.1)]
     pub holdout: f32,
@@ -44,11 +34,11 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     let job = DubJob {
         sources: args.sources,
-        clips: args.clips,
-        out: args.out,
-        seed: args.seed,
+        clips: args.dataset.clips,
+        out: args.dataset.out,
+        seed: args.dataset.seed,
         config: DubConfig { frames: args.frames, overlap: args.overlap, ..Default::default() },
-        clips_per_shard: args.clips_per_shard,
+        clips_per_shard: args.dataset.clips_per_shard,
         holdout: args.holdout,
         skip_bad: args.skip_bad,
         command: std::env::args().collect::<Vec<_>>().join(" "),

@@ -32,6 +32,24 @@ pub struct OutputArgs {
     pub json: bool,
 }
 
+/// Where `simulate` and `dub` write a dataset, and how much of it.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DatasetArgs {
+    /// Number of clips to make.
+    #[arg(long)]
+    pub clips: u64,
+    /// Output dataset directory (must not already hold a manifest).
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+    /// Seed: clip i of seed S draws the same choices every time (espeak-ng keeps state between
+    /// calls, so its audio and timings can differ slightly).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Clips per tar shard.
+    #[arg(long, default_value_t = 256)]
+    pub clips_per_shard: usize,
+}
+
 /// Flags that point duologue at an OpenAI-compatible LLM endpoint (layouts from text). Nothing
 /// touches the network unless a URL is given here or in DUOLOGUE_LLM_URL.
 #[derive(clap::Args, Debug, Clone)]

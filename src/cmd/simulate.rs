@@ -6,27 +6,15 @@ use anyhow::Result;
 use duologue_data::make::{simulate_dataset, SimulateJob};
 use duologue_data::SimConfig;
 use indicatif::{ProgressBar, ProgressStyle};
-use std::path::PathBuf;
 
 /// Arguments of `duologue simulate`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Number of clips to make.
-    #[arg(long)]
-    pub clips: u64,
-    /// Output dataset directory (must not already hold a manifest).
-    #[arg(long)]
-    pub out: PathBuf,
-    /// Seed: clip i of seed S draws the same text, voices, layout and identity every time
-    /// (espeak-ng keeps state between calls, so its audio and timings can differ slightly).
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub dataset: super::DatasetArgs,
     /// Clip length in seconds.
     #[arg(long, default_value_t = 10.0)]
     pub seconds: f32,
-    /// Clips per tar shard.
-    #[arg(long, default_value_t = 256)]
-    pub clips_per_shard: usize,
     /// Fraction of voices, identities and clips in the validation split.
     #[arg(long, default_value_t = 0.05)]
     pub val: f32,
@@ -56,16 +44,16 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     let job = SimulateJob {
-        clips: args.clips,
-        out: args.out,
-        seed: args.seed,
+        clips: args.dataset.clips,
+        out: args.dataset.out,
+        seed: args.dataset.seed,
         config: SimConfig {
             seconds: args.seconds,
             p_reverb: args.p_reverb,
             p_noise: args.p_noise,
             ..Default::default()
         },
-        clips_per_shard: args.clips_per_shard,
+        clips_per_shard: args.dataset.clips_per_shard,
         val: args.val,
         test: args.test,
         split_seed: args.split_seed,

@@ -320,7 +320,7 @@ impl MethodAccumulator {
     ) -> Result<(), EvalError> {
         let mse = param_mse(pred, gt)?;
         let mut temporal = self.temporal.clone();
-        temporal.add(pred, gt, energy_db, model)?;
+        temporal.add([pred, gt], energy_db, model)?;
         let masks = [gt.a.mask.as_slice(), gt.b.mask.as_slice()];
         let agree = role_agreement(pred, masks, model, self.cfg.lip_window)?;
         let gaze = listening_gaze(pred, masks, model, self.cfg.gaze_deg)?;

@@ -125,12 +125,12 @@ pub struct TemporalSummary {
 }
 
 impl TemporalAcc {
-    /// Adds one clip: `pred` judged with the roles of `gt`; `energy_db` is the clip's mixed
-    /// audio's frame energy ([`crate::plot::frame_energy_db`]), `None` skips lip sync.
+    /// Adds one clip: `[pred, gt]`, the prediction judged with the roles of the ground truth;
+    /// `energy_db` is the clip's mixed audio's frame energy ([`crate::plot::frame_energy_db`]),
+    /// `None` skips lip sync.
     pub fn add(
         &mut self,
-        pred: &Duo,
-        gt: &Duo,
+        [pred, gt]: [&Duo; 2],
         energy_db: Option<&[f64]>,
         model: &FaceModel,
     ) -> Result<(), EvalError> {
@@ -234,7 +234,7 @@ mod tests {
         assert!((max_head_step(&p) - 0.3).abs() < 1e-6);
         let duo = Duo { a: p.clone(), b: p.clone(), fps: 25.0 };
         let mut acc = TemporalAcc::default();
-        acc.add(&duo, &duo, None, FaceModel::shared()).expect("same shapes");
+        acc.add([&duo, &duo], None, FaceModel::shared()).expect("same shapes");
         let s = acc.summary();
         assert!((s.lip_speed_speaking.unwrap() - 0.05).abs() < 1e-6, "{s:?}");
         assert!(s.lip_speed_listening.unwrap() < 1e-6, "{s:?}");
@@ -252,7 +252,7 @@ mod tests {
         let b = person(frames, |_, _| 0.0, |_| 0.0);
         let duo = Duo { a, b, fps: 25.0 };
         let mut acc = TemporalAcc::default();
-        acc.add(&duo, &duo, Some(&energy), FaceModel::shared()).expect("same shapes");
+        acc.add([&duo, &duo], Some(&energy), FaceModel::shared()).expect("same shapes");
         let s = acc.summary();
         assert_eq!(s.lipsync_lag_ms, Some(80.0), "{s:?}");
         assert!(s.lipsync_corr.unwrap() > 0.95, "{s:?}");

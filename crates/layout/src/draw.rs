@@ -4,7 +4,7 @@
 //! dependency; PNG is rasterised here from the same primitives (labels are SVG-only).
 
 use crate::error::{LayoutError, Result};
-use crate::facing::facing;
+use crate::facing::Facing;
 use crate::Layout;
 use std::path::Path;
 
@@ -40,8 +40,7 @@ impl View {
 type Px = (f32, f32);
 
 /// Head centre and facing wedge (tip, then the two base corners) for both people, in pixels.
-fn heads(l: &Layout, v: &View) -> [(Px, [Px; 3]); 2] {
-    let f = facing(l.a, l.b);
+fn heads(l: &Layout, f: &[Facing; 2], v: &View) -> [(Px, [Px; 3]); 2] {
     [(l.a, f[0]), (l.b, f[1])].map(|(p, f)| {
         let (hx, hz) = (f.forward[0], f.forward[2]);
         let hn = (hx * hx + hz * hz).sqrt();
@@ -55,8 +54,13 @@ fn heads(l: &Layout, v: &View) -> [(Px, [Px; 3]); 2] {
     })
 }
 
-/// The picture as SVG text.
+/// The picture as SVG text, the two looking at each other.
 pub fn svg(l: &Layout, title: &str, size: u32) -> String {
+    svg_facing(l, &l.facing(), title, size)
+}
+
+/// The picture as SVG text with the given orientations (e.g. [`crate::facing_for`]).
+pub fn svg_facing(l: &Layout, f: &[Facing; 2], title: &str, size: u32) -> String {
     let v = View::new(l, size);
     let s = size as f32;
     let mut o = format!(
@@ -73,7 +77,7 @@ font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%
         o += &format!("<line x1=\"{x:.1}\" y1=\"0\" x2=\"{x:.1}\" y2=\"{s}\" stroke=\"{c}\"/>\n");
         o += &format!("<line x1=\"0\" y1=\"{y:.1}\" x2=\"{s}\" y2=\"{y:.1}\" stroke=\"{c}\"/>\n");
     }
-    let hs = heads(l, &v);
+    let hs = heads(l, f, &v);
     let (pa, pb) = (hs[0].0, hs[1].0);
     o += &format!(
         "<line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#777\" stroke-dasharray=\"4 3\"/>\n",
@@ -119,8 +123,13 @@ fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// The picture as RGB pixels, `size × size × 3`.
+/// The picture as RGB pixels, `size × size × 3`, the two looking at each other.
 pub fn raster(l: &Layout, size: u32) -> Vec<u8> {
+    raster_facing(l, &l.facing(), size)
+}
+
+/// The picture as RGB pixels with the given orientations.
+pub fn raster_facing(l: &Layout, f: &[Facing; 2], size: u32) -> Vec<u8> {
     let v = View::new(l, size);
     let n = size as usize;
     let mut img = vec![255u8; n * n * 3];
@@ -141,7 +150,7 @@ pub fn raster(l: &Layout, size: u32) -> Vec<u8> {
             put(t, y.round() as i64, c);
         }
     }
-    let hs = heads(l, &v);
+    let hs = heads(l, f, &v);
     let (pa, pb) = (hs[0].0, hs[1].0);
     let len = ((pb.0 - pa.0).hypot(pb.1 - pa.1)).ceil() as i64;
     for t in 0..=len.max(1) {
@@ -177,19 +186,25 @@ fn in_triangle(p: Px, t: &[Px; 3]) -> bool {
     !((d1 < 0.0 || d2 < 0.0 || d3 < 0.0) && (d1 > 0.0 || d2 > 0.0 || d3 > 0.0))
 }
 
-/// Writes the picture; the format follows the extension (`.svg` or `.png`).
+/// Writes the picture, the two looking at each other; the format follows the extension
+/// (`.svg` or `.png`).
 pub fn write(l: &Layout, title: &str, path: &Path, size: u32) -> Result<()> {
+    write_facing(l, &l.facing(), title, path, size)
+}
+
+/// Writes the picture with the given orientations.
+pub fn write_facing(l: &Layout, f: &[Facing; 2], title: &str, path: &Path, size: u32) -> Result<()> {
     let err = |msg: String| LayoutError::Draw { path: path.display().to_string(), msg };
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     match ext.as_str() {
-        "svg" => std::fs::write(path, svg(l, title, size)).map_err(|e| err(e.to_string())),
+        "svg" => std::fs::write(path, svg_facing(l, f, title, size)).map_err(|e| err(e.to_string())),
         "png" => {
             let file = std::fs::File::create(path).map_err(|e| err(e.to_string()))?;
             let mut enc = png::Encoder::new(std::io::BufWriter::new(file), size, size);
             enc.set_color(png::ColorType::Rgb);
             enc.set_depth(png::BitDepth::Eight);
             let mut w = enc.write_header().map_err(|e| err(e.to_string()))?;
-            w.write_image_data(&raster(l, size)).map_err(|e| err(e.to_string()))?;
+            w.write_image_data(&raster_facing(l, f, size)).map_err(|e| err(e.to_string()))?;
             w.finish().map_err(|e| err(e.to_string()))
         }
         _ => Err(err("use a .svg or .png file name".into())),

@@ -26,6 +26,20 @@ pub struct Facing {
 }
 
 impl Facing {
+    /// The orientation with this yaw (about +Y, 0 faces the viewer) and pitch (about the
+    /// person's +X after the yaw, positive looks up).
+    pub fn from_yaw_pitch(yaw: f32, pitch: f32) -> Facing {
+        let (sy, cy) = yaw.sin_cos();
+        let (sp, cp) = pitch.sin_cos();
+        Facing {
+            yaw,
+            pitch,
+            neck: [0.0, yaw, 0.0],
+            head: [pitch, 0.0, 0.0],
+            forward: [-cp * sy, sp, -cp * cy],
+        }
+    }
+
     /// The 12 `theta` floats (neck, head, left eye, right eye) with the eyes at rest.
     pub fn theta(&self) -> [f32; 12] {
         let mut t = [0.0; 12];

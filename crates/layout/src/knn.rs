@@ -5,6 +5,7 @@ use crate::embed::{dot, TextEmbedder};
 use crate::error::{LayoutError, Result};
 use crate::library::Entry;
 use crate::Layout;
+use std::rc::Rc;
 
 /// The paper's k.
 pub const K: usize = 5;
@@ -13,13 +14,18 @@ pub const K: usize = 5;
 pub struct Knn {
     entries: Vec<Entry>,
     vectors: Vec<Vec<f32>>,
-    embedder: Box<dyn TextEmbedder>,
+    embedder: Rc<dyn TextEmbedder>,
     k: usize,
 }
 
 impl Knn {
     /// Embeds the `pool` with `embedder`; queries average the `k` nearest.
     pub fn new(pool: Vec<Entry>, embedder: Box<dyn TextEmbedder>, k: usize) -> Result<Knn> {
+        Knn::shared(pool, Rc::from(embedder), k)
+    }
+
+    /// [`Knn::new`] with an embedder shared with other users.
+    pub fn shared(pool: Vec<Entry>, embedder: Rc<dyn TextEmbedder>, k: usize) -> Result<Knn> {
         if pool.is_empty() {
             return Err(LayoutError::Library {
                 path: "pool".into(),
@@ -34,6 +40,11 @@ impl Knn {
     /// The embedder's name.
     pub fn embedder_name(&self) -> String {
         self.embedder.name()
+    }
+
+    /// The embedder.
+    pub fn embedder(&self) -> &dyn TextEmbedder {
+        self.embedder.as_ref()
     }
 
     /// The `k` nearest pool entries with their cosine similarity, best first (ties keep file

@@ -3,15 +3,21 @@
 //! the zero-shot and kNN baselines and tMSE), in DESIGN.md §2's frame (metres, +X right, +Y up,
 //! +Z away from the viewer, origin at the centre of the interaction).
 //!
-//! Offline by default: kNN over the embedded labelled [`library`] with an embedded TF-IDF
-//! ([`embed::TfIdf`]); a sentence encoder (all-MiniLM-L6-v2 in `duologue-text`) plugs in
-//! through [`embed::TextEmbedder`]. With an OpenAI-compatible endpoint configured ([`llm`]),
-//! few-shot and zero-shot prompting are available, with one retry and a fallback to kNN.
-//! [`validate`] keeps layouts plausible, [`facing`] turns the two to look at each other, and
-//! [`draw`] renders a top-down picture. This crate deliberately has no tensor framework, so the
+//! Offline by default: the [`structured`] method reads the sentence into interpretable
+//! attributes ([`scene`]: distance zone and number, arrangement, postures, level) with small
+//! classifiers over a sentence embedding and lexical [`cues`], trained on the labelled
+//! [`sentences`], and composes positions and facing from them. kNN over the labelled
+//! [`library`] (appendix §4's baseline) stays available, with an embedded TF-IDF
+//! ([`embed::TfIdf`]) or a sentence encoder (all-MiniLM-L6-v2 in `duologue-text`) through
+//! [`embed::TextEmbedder`]. With an OpenAI-compatible endpoint configured ([`llm`]), few-shot
+//! and zero-shot prompting are available, with one retry and a fallback to the structured
+//! method. [`validate`] keeps layouts plausible, [`facing`] turns the two to look at each other,
+//! [`eval`] scores every method, and [`draw`] renders a top-down picture. This crate deliberately has no tensor framework, so the
 //! data simulator can use the library, validation and facing without pulling one in.
 #![deny(missing_docs)]
 
+pub mod classify;
+pub mod cues;
 pub mod draw;
 pub mod embed;
 mod error;
@@ -21,6 +27,9 @@ pub mod knn;
 pub mod library;
 pub mod llm;
 pub mod prompt;
+pub mod scene;
+pub mod sentences;
+pub mod structured;
 pub mod validate;
 
 pub use embed::{TextEmbedder, TfIdf};
@@ -29,9 +38,13 @@ pub use facing::{facing, Facing};
 pub use knn::Knn;
 pub use library::{Entry, Library, Split, Zone};
 pub use llm::{LlmClient, LlmConfig};
+pub use scene::{facing_for, Arrangement, Level, Posture, Scene};
+pub use sentences::{Labelled, SentenceSet, SentenceSplit};
+pub use structured::{Reading, Weights};
 pub use validate::{parse_positions, validate, Bounds, Checked, Policy};
 
 use serde::{Deserialize, Serialize};
+use std::rc::Rc;
 
 /// Both people's first-frame head translations (metres, DESIGN.md §2). Serialises as the
 /// paper's `{"A": [x, y, z], "B": [x, y, z]}`.
@@ -78,11 +91,13 @@ pub enum Method {
     ZeroShot,
     /// Mean of the k = 5 nearest pool layouts by text embedding.
     Knn,
+    /// Attributes read from the sentence, composed into a layout (the offline default).
+    Structured,
 }
 
 impl Method {
     /// Every method.
-    pub const ALL: [Method; 3] = [Method::FewShot, Method::ZeroShot, Method::Knn];
+    pub const ALL: [Method; 4] = [Method::FewShot, Method::ZeroShot, Method::Knn, Method::Structured];
 
     /// Command-line name.
     pub fn name(self) -> &'static str {
@@ -90,6 +105,7 @@ impl Method {
             Method::FewShot => "fewshot",
             Method::ZeroShot => "zeroshot",
             Method::Knn => "knn",
+            Method::Structured => "structured",
         }
     }
 
@@ -100,7 +116,7 @@ impl Method {
 
     /// True for the methods that need an LLM.
     pub fn needs_llm(self) -> bool {
-        self != Method::Knn
+        matches!(self, Method::FewShot | Method::ZeroShot)
     }
 }
 
@@ -111,16 +127,66 @@ pub struct Outcome {
     pub layout: Layout,
     /// The method asked for.
     pub requested: Method,
-    /// The method that produced the layout (kNN after a fallback).
+    /// The method that produced the layout (the structured method after a fallback).
     pub used: Method,
     /// Warnings: LLM failures, fallback, clamped values.
     pub notes: Vec<String>,
+    /// What the structured method read, when it answered (for `--details`).
+    pub reading: Option<Reading>,
+}
+
+impl Outcome {
+    /// Both orientations: following the arrangement the structured method read
+    /// ([`facing_for`]), or looking at each other when another method answered.
+    pub fn facing(&self) -> [Facing; 2] {
+        match &self.reading {
+            Some(r) => facing_for(&self.layout, r.scene.arrangement),
+            None => self.layout.facing(),
+        }
+    }
+
+    /// `--details` JSON: [`details`] plus the method, the notes and what was read.
+    pub fn details(&self) -> serde_json::Value {
+        let mut extra = serde_json::json!({
+            "method": self.used.name(),
+            "requested": self.requested.name(),
+            "notes": self.notes,
+        });
+        if let Some(r) = &self.reading {
+            extra["reading"] = r.details();
+        }
+        details(&self.layout, &self.facing(), extra)
+    }
+}
+
+/// `--details` JSON of a layout: both positions, the distance (3-D and horizontal), each
+/// person's facing (yaw/pitch, neck/head axis-angle, forward), and the fields of `extra`.
+pub fn details(layout: &Layout, facing: &[Facing; 2], extra: serde_json::Value) -> serde_json::Value {
+    // f32 -> shortest decimal, so 0.09 prints as 0.09 and not 0.09000000357627869.
+    let r = |x: f32| format!("{x}").parse::<f64>().unwrap_or(x as f64);
+    let r3 = |p: [f32; 3]| p.map(r);
+    let f = |x: &Facing| {
+        serde_json::json!({"yaw": r(x.yaw), "pitch": r(x.pitch), "neck": r3(x.neck), "head": r3(x.head),
+            "forward": r3(x.forward)})
+    };
+    let mut v = serde_json::json!({
+        "A": r3(layout.a),
+        "B": r3(layout.b),
+        "distance": r(layout.distance()),
+        "horizontal_distance": r(scene::horizontal_distance(layout)),
+        "facing": {"A": f(&facing[0]), "B": f(&facing[1])},
+    });
+    for (k, x) in extra.as_object().into_iter().flatten() {
+        v[k] = x.clone();
+    }
+    v
 }
 
 /// Text-to-layout with every method: kNN always, the LLM methods when a client is given.
 pub struct Layouter {
     library: Library,
     knn: Knn,
+    structured: Weights,
     llm: Option<LlmClient>,
     /// Validation bounds.
     pub bounds: Bounds,
@@ -131,18 +197,40 @@ pub struct Layouter {
 }
 
 impl Layouter {
-    /// kNN over `library`'s pool with `embedder`, and the LLM methods when `llm` is given.
+    /// The structured method and kNN over `library`'s pool, both with `embedder` (the
+    /// structured method uses it when it is the encoder its weights expect, all-MiniLM-L6-v2,
+    /// and the cues alone otherwise), and the LLM methods when `llm` is given.
     pub fn new(
         library: Library,
         embedder: Box<dyn TextEmbedder>,
         llm: Option<LlmClient>,
     ) -> Result<Layouter> {
-        let pool: Vec<Entry> = library.pool().into_iter().cloned().collect();
-        let knn = Knn::new(pool, embedder, knn::K)?;
-        Ok(Layouter { library, knn, llm, bounds: Bounds::default(), policy: Policy::Clamp, seed: 0 })
+        Layouter::shared(library, Rc::from(embedder), llm)
     }
 
-    /// Everything offline: the builtin library and TF-IDF fitted on its pool.
+    /// [`Layouter::new`] with an embedder shared with other users (one loaded encoder for
+    /// several layouters, as `--eval` needs).
+    pub fn shared(
+        library: Library,
+        embedder: Rc<dyn TextEmbedder>,
+        llm: Option<LlmClient>,
+    ) -> Result<Layouter> {
+        let pool: Vec<Entry> = library.pool().into_iter().cloned().collect();
+        let knn = Knn::shared(pool, embedder, knn::K)?;
+        let structured = Weights::builtin()?;
+        Ok(Layouter {
+            library,
+            knn,
+            structured,
+            llm,
+            bounds: Bounds::default(),
+            policy: Policy::Clamp,
+            seed: 0,
+        })
+    }
+
+    /// Everything offline without a download: the builtin library, TF-IDF fitted on its pool
+    /// for kNN, and the structured method from its cues alone.
     pub fn offline(llm: Option<LlmClient>) -> Result<Layouter> {
         let library = Library::builtin();
         let tfidf = tfidf_for(&library);
@@ -164,19 +252,29 @@ impl Layouter {
         self.llm.is_some()
     }
 
-    /// The method used when none is asked for: few-shot with an LLM, kNN without.
+    /// The structured method's weights.
+    pub fn structured(&self) -> &Weights {
+        &self.structured
+    }
+
+    /// The method used when none is asked for: few-shot with an LLM, structured without.
     pub fn default_method(&self) -> Method {
         if self.has_llm() {
             Method::FewShot
         } else {
-            Method::Knn
+            Method::Structured
         }
+    }
+
+    /// What the structured method reads from `text`.
+    pub fn read(&self, text: &str) -> Result<Reading> {
+        self.structured.read(text, Some(self.knn.embedder()))
     }
 
     /// The LLM prompt `method` would send for `text` (`None` for kNN).
     pub fn prompt(&self, text: &str, method: Method) -> Option<Vec<prompt::Message>> {
         match method {
-            Method::Knn => None,
+            Method::Knn | Method::Structured => None,
             Method::ZeroShot => Some(prompt::messages(&[], text)),
             Method::FewShot => {
                 let pool = self.library.pool();
@@ -187,7 +285,8 @@ impl Layouter {
     }
 
     /// Turns `text` into a validated layout. LLM methods try once plus the configured retries;
-    /// if all fail, or no LLM is configured, kNN answers and the notes say why.
+    /// if all fail, or no LLM is configured, the structured method answers and the notes say
+    /// why.
     pub fn layout(&self, text: &str, method: Method) -> Result<Outcome> {
         let mut notes = Vec::new();
         if let (Some(client), Some(msgs)) = (&self.llm, self.prompt(text, method)) {
@@ -196,25 +295,47 @@ impl Layouter {
                 match client.layout(&msgs).and_then(|l| validate(&l, &self.bounds, self.policy)) {
                     Ok(c) => {
                         notes.extend(c.notes.into_iter().map(|n| format!("LLM reply: {n}")));
-                        return Ok(Outcome { layout: c.layout, requested: method, used: method, notes });
+                        return Ok(Outcome {
+                            layout: c.layout,
+                            requested: method,
+                            used: method,
+                            notes,
+                            reading: None,
+                        });
                     }
                     Err(e) => {
                         notes.push(format!("{} attempt {attempt}/{attempts} failed: {e}", method.name()))
                     }
                 }
             }
-            notes.push(format!("falling back to offline kNN ({})", self.knn.embedder_name()));
+            notes.push(format!("falling back to the offline structured method ({})", self.embedder_name()));
         } else if method.needs_llm() {
             notes.push(format!(
-                "{} needs an LLM endpoint (--llm-url or {}); using offline kNN ({})",
+                "{} needs an LLM endpoint (--llm-url or {}); using the offline structured method ({})",
                 method.name(),
                 llm::ENV_URL,
-                self.knn.embedder_name()
+                self.embedder_name()
             ));
         }
-        let c = validate(&self.knn.predict(text)?, &self.bounds, Policy::Clamp)?;
+        let (raw, used, reading) = if method == Method::Knn {
+            (self.knn.predict(text)?, Method::Knn, None)
+        } else {
+            let r = self.read(text)?;
+            (r.layout(), Method::Structured, Some(r))
+        };
+        let c = validate(&raw, &self.bounds, Policy::Clamp)?;
         notes.extend(c.notes);
-        Ok(Outcome { layout: c.layout, requested: method, used: Method::Knn, notes })
+        Ok(Outcome { layout: c.layout, requested: method, used, notes, reading })
+    }
+
+    /// The embedder's name as the offline methods use it.
+    fn embedder_name(&self) -> String {
+        let name = self.knn.embedder_name();
+        if name == self.structured.encoder {
+            format!("{name}+cues")
+        } else {
+            format!("cues; {name} is not the encoder the weights expect")
+        }
     }
 }
 

@@ -29,7 +29,7 @@ pub struct LlmConfig {
     pub api_key: Option<String>,
     /// Whole-request timeout (connect, send, wait, read).
     pub timeout: Duration,
-    /// Extra attempts after a failed one (the issue asks for one).
+    /// Extra attempts after a failed one (one by default: a retry, then the offline method).
     pub retries: u32,
 }
 

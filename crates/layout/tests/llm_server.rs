@@ -1,7 +1,7 @@
 //! The LLM client against a real HTTP server on 127.0.0.1 that speaks the chat-completions
 //! protocol from a script: valid JSON, JSON in prose or code fences, malformed JSON,
 //! out-of-range numbers, HTTP errors and slow replies. Every case must end in a correct layout
-//! or a clear fallback to kNN: never a panic, never a hang (the server serves its script and
+//! or a clear fallback to the offline structured method: never a panic, never a hang (the server serves its script and
 //! stops; each accept waits at most a few seconds).
 
 use duologue_layout::{Layout, Layouter, LlmClient, LlmConfig, Method, Policy};
@@ -167,15 +167,15 @@ fn json_inside_prose_or_code_fences_is_found() {
 }
 
 #[test]
-fn malformed_json_twice_falls_back_to_knn_with_reasons() {
+fn malformed_json_twice_falls_back_to_the_structured_method_with_reasons() {
     let bad = chat(r#"{"A": [0.0, 0.0, -0.6], "B": [0.0, 0.0"#);
     let srv = serve(vec![bad.clone(), bad]);
     let l = layouter(&srv.url, Duration::from_secs(10), None);
     let o = l.layout(TEXT, Method::FewShot).unwrap();
     srv.handle.join().unwrap();
     assert_eq!(srv.seen.lock().unwrap().len(), 2, "exactly one retry");
-    assert_eq!(o.used, Method::Knn);
-    assert_eq!(o.layout, l.knn().predict(TEXT).unwrap());
+    assert_eq!(o.used, Method::Structured);
+    assert_eq!(o.layout, l.read(TEXT).unwrap().layout());
     let notes = o.notes.join("\n");
     assert!(notes.contains("attempt 1/2") && notes.contains("attempt 2/2"), "{notes}");
     assert!(notes.contains("no JSON object found") && notes.contains("falling back"), "{notes}");
@@ -205,7 +205,7 @@ fn out_of_range_numbers_are_clamped_or_rejected() {
     l.policy = Policy::Reject;
     let o = l.layout(TEXT, Method::FewShot).unwrap();
     srv.handle.join().unwrap();
-    assert_eq!(o.used, Method::Knn);
+    assert_eq!(o.used, Method::Structured);
     assert!(o.notes.iter().any(|n| n.contains("rejected") && n.contains("B z = 50.00")), "{:?}", o.notes);
 }
 
@@ -216,7 +216,7 @@ fn http_errors_retry_once_then_fall_back() {
     let o = layouter(&srv.url, Duration::from_secs(10), None).layout(TEXT, Method::FewShot).unwrap();
     srv.handle.join().unwrap();
     assert_eq!(srv.seen.lock().unwrap().len(), 2);
-    assert_eq!(o.used, Method::Knn);
+    assert_eq!(o.used, Method::Structured);
     let notes = o.notes.join("\n");
     assert!(notes.contains("HTTP 500") && notes.contains("model overloaded"), "{notes}");
 }
@@ -227,7 +227,7 @@ fn a_reply_without_choices_falls_back() {
     let srv = serve(vec![odd.clone(), odd]);
     let o = layouter(&srv.url, Duration::from_secs(10), None).layout(TEXT, Method::ZeroShot).unwrap();
     srv.handle.join().unwrap();
-    assert_eq!(o.used, Method::Knn);
+    assert_eq!(o.used, Method::Structured);
     assert!(o.notes.join("\n").contains("choices[0].message.content"), "{:?}", o.notes);
 }
 
@@ -236,7 +236,7 @@ fn a_slow_server_times_out_and_falls_back() {
     let slow = Reply { delay: Duration::from_millis(1500), ..chat(r#"{"A":[0,0,-0.6],"B":[0,0,0.6]}"#) };
     let srv = serve(vec![slow.clone(), slow]);
     let o = layouter(&srv.url, Duration::from_millis(300), None).layout(TEXT, Method::FewShot).unwrap();
-    assert_eq!(o.used, Method::Knn, "{:?}", o.notes);
+    assert_eq!(o.used, Method::Structured, "{:?}", o.notes);
     assert_eq!(o.notes.len(), 3, "two failed attempts and the fallback: {:?}", o.notes);
     assert!(
         o.notes[0].to_lowercase().contains("timeout") || o.notes[0].to_lowercase().contains("timed out"),
@@ -253,16 +253,16 @@ fn an_unreachable_server_falls_back() {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let l = layouter(&format!("http://127.0.0.1:{port}/v1"), Duration::from_secs(2), None);
     let o = l.layout(TEXT, Method::FewShot).unwrap();
-    assert_eq!(o.used, Method::Knn);
+    assert_eq!(o.used, Method::Structured);
     assert!(o.notes.last().unwrap().contains("falling back"));
 }
 
 #[test]
-fn without_an_endpoint_llm_methods_say_so_and_use_knn() {
+fn without_an_endpoint_llm_methods_say_so_and_use_the_structured_method() {
     let l = Layouter::offline(None).unwrap();
-    assert_eq!(l.default_method(), Method::Knn);
+    assert_eq!(l.default_method(), Method::Structured);
     let o = l.layout(TEXT, Method::FewShot).unwrap();
-    assert_eq!(o.used, Method::Knn);
+    assert_eq!(o.used, Method::Structured);
     assert!(o.notes[0].contains("needs an LLM endpoint"), "{:?}", o.notes);
 }
 

@@ -37,14 +37,32 @@ pub fn resolve_layout(spec: &LayoutSpec, llm: Option<LlmClient>) -> (Layout, Vec
             }
         }
         LayoutSpec::Text(text) => {
-            let out = Layouter::offline(llm).and_then(|l| {
+            let (layouter, note) = layouter(llm);
+            let out = layouter.and_then(|l| {
                 let m = l.default_method();
                 l.layout(text, m)
             });
-            match out {
+            let (layout, mut notes) = match out {
                 Ok(o) => (o.layout, o.notes),
                 Err(e) => fallback(format!("layout of {text:?} failed ({e})")),
-            }
+            };
+            notes.extend(note);
+            (layout, notes)
         }
+    }
+}
+
+/// The offline layouter with the best sentence encoder there is: all-MiniLM-L6-v2 where
+/// scripts/setup.sh installed it (crates/text/README.md: no download at run time), else the
+/// sentence's cues alone, with a note saying so.
+fn layouter(llm: Option<LlmClient>) -> (duologue_layout::Result<Layouter>, Option<String>) {
+    match duologue_text::MiniLm::load_default() {
+        Ok(encoder) => (Layouter::new(duologue_layout::Library::builtin(), Box::new(encoder), llm), None),
+        Err(e) => (
+            Layouter::offline(llm),
+            Some(format!(
+                "all-MiniLM-L6-v2 is not installed ({e}); the layout reads the sentence's cues alone"
+            )),
+        ),
     }
 }
