@@ -1,7 +1,7 @@
 //! `duologue generate` and `duologue demo` through the real binary with the default model built
 //! into it (DESIGN §1–6): no flags needed, two tracks mixed into the preview, and every kind of bad
 //! input the issue lists — no speech, one person silent, less than a frame, an unreadable model,
-//! a rejected layout, inputs past the length cap — ending in results or one clear error line.
+//! positions or presets that `layout` refuses, inputs past the length cap — ending in results or one clear error line.
 //! Nothing here depends on the default model's quality, only on it loading and giving the right
 //! shapes. Needs ffmpeg (scripts/setup.sh) for the MP4 checks.
 
@@ -216,20 +216,24 @@ fn an_unreadable_model_is_named_in_one_error_line() {
 }
 
 #[test]
-fn a_rejected_layout_falls_back_to_face_to_face_with_a_warning() {
+fn positions_and_presets_that_layout_refuses_are_refused_before_any_work() {
     let dir = tempdir("layout");
     let audio = format!("{FIXTURES}/hello.wav");
-    for bad in [["--positions", "A=1,2;B=nonsense"], ["--preset", "no-such-preset"]] {
-        let run = generate(&dir, &[&audio, bad[0], bad[1], "--format", "arkit-csv"]);
-        assert_success(&run);
-        assert!(
-            stderr(&run).contains("warning") && stderr(&run).contains("face to face"),
-            "{}",
-            stderr(&run)
-        );
-        let duo = Duo::read(&dir.join("out/hello.npz")).unwrap();
-        assert_eq!((duo.a.t0, duo.b.t0), ([0.0, 0.0, -0.5], [0.0, 0.0, 0.5]));
+    for (bad, words) in [
+        (["--positions", "A=1,2;B=nonsense"], ["--positions", "A=1,2;B=nonsense"]),
+        (["--positions", "A=NaN,0,0;B=0,0,1"], ["--positions", "NaN"]),
+        (["--preset", "no-such-preset"], ["--preset", "no-such-preset"]),
+    ] {
+        assert_clean_failure(&generate(&dir, &[&audio, bad[0], bad[1], "--format", "arkit-csv"]), &words);
+        // Nothing was written.
+        assert!(!dir.join("out").exists());
     }
+    // Out-of-range values are clamped with a note, as `duologue layout` does.
+    let run = generate(&dir, &[&audio, "--positions", "A=0,0,-50;B=0,0,0.5", "--format", "arkit-csv"]);
+    assert_success(&run);
+    assert!(stderr(&run).contains("warning"), "{}", stderr(&run));
+    let duo = Duo::read(&dir.join("out/hello.npz")).unwrap();
+    assert!(duo.a.t0[2] >= -8.0 && duo.a.t0[2] < -7.0, "{:?}", duo.a.t0);
 }
 
 #[test]

@@ -55,30 +55,7 @@ pub fn run(args: Args) -> Result<()> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&s)?);
             } else {
-                println!(
-                    "{}: {} clips, {:.3} hours ({})",
-                    dir.display(),
-                    s.clips,
-                    s.hours,
-                    ds.manifest.header.source
-                );
-                for (split, n) in &s.clips_per_split {
-                    println!("  {split:<5} {n} clips, {:.3} h", s.hours_per_split[split]);
-                }
-                println!(
-                    "  speaking ratio  {:.3} (A {:.3}, B {:.3})",
-                    s.speaking_ratio, s.speaking_ratio_a, s.speaking_ratio_b
-                );
-                println!("  overlap ratio   {:.3} of speech frames", s.overlap_ratio);
-                println!("  mask agreement  {:.3} (masks vs. audio activity)", s.mask_agreement);
-                println!(
-                    "  size            {:.1} MB, {:.1} MB per hour",
-                    s.bytes as f64 / 1e6,
-                    s.bytes_per_hour / 1e6
-                );
-                if s.skipped > 0 {
-                    println!("  skipped         {} bad clips", s.skipped);
-                }
+                print!("{}", s.to_text(&format!("{} ({})", dir.display(), ds.manifest.header.source)));
             }
         }
         Command::Extract { dir, key, split, out } => {

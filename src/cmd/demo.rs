@@ -22,7 +22,7 @@ pub struct Args {
     #[arg(long, default_value = DEMO_LAYOUT)]
     pub layout: String,
     /// DDIM steps (default: the model's config).
-    #[arg(long)]
+    #[arg(long, value_parser = super::ddim_steps)]
     pub steps: Option<usize>,
     #[command(flatten)]
     pub output: OutputArgs,

@@ -18,13 +18,13 @@ pub struct Args {
     #[arg(long)]
     pub sources: PathBuf,
     /// Output clip length in frames (25 fps).
-    #[arg(long, default_value_t = 250)]
+    #[arg(long, default_value_t = 250, value_parser = super::at_least_one)]
     pub frames: usize,
     /// Probability that a speaking stretch deliberately overlaps the previous one.
-    #[arg(long, default_value_t = 0.3)]
+    #[arg(long, default_value_t = 0.3, value_parser = super::fraction)]
     pub overlap: f32,
     /// For a wav+npz source directory: fraction of voices in val and in test.
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = 0.1, value_parser = super::fraction)]
     pub holdout: f32,
     /// Skip bad source clips (and count them) instead of stopping.
     #[arg(long)]

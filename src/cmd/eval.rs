@@ -36,7 +36,7 @@ pub struct Args {
     #[arg(long, default_value = "test")]
     pub split: String,
     /// Evaluate only the first N clips of the split (file order).
-    #[arg(long)]
+    #[arg(long, value_parser = super::at_least_one)]
     pub clips: Option<usize>,
     /// Baselines, comma-separated: mean, listen-r, listen-a, listen-m, independent (or none).
     #[arg(
@@ -54,20 +54,20 @@ pub struct Args {
     pub train_split: String,
     /// Memory bound: at most this many training windows are read for the baselines (each
     /// costs about `frames * 2 * 78` floats, 156 KB for 250 frames).
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long, default_value_t = 2000, value_parser = super::at_least_one)]
     pub max_train_windows: usize,
     /// Length in frames of the training windows the retrieval baselines draw from (default: the
     /// first test clip's length, at most max(model window, 250)).
-    #[arg(long)]
+    #[arg(long, value_parser = super::at_least_one)]
     pub retrieval_frames: Option<usize>,
     /// Seed of the model's noise and of Listen-R's draws.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// DDIM steps (default: the checkpoint config's).
-    #[arg(long)]
+    #[arg(long, value_parser = super::ddim_steps)]
     pub steps: Option<usize>,
     /// Classifier-free guidance weight (default: the checkpoint config's).
-    #[arg(long)]
+    #[arg(long, value_parser = super::guidance)]
     pub guidance: Option<f32>,
     /// Skip the vertex metrics (vMSE, lip vertex errors), the slowest part.
     #[arg(long)]

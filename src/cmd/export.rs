@@ -26,16 +26,16 @@ pub struct Args {
     #[arg(long)]
     pub inset: bool,
     /// Preview width in pixels (even, for H.264).
-    #[arg(long, default_value_t = RenderOptions::default().width)]
+    #[arg(long, default_value_t = RenderOptions::default().width, value_parser = clap::value_parser!(u32).range(2..=8192))]
     pub width: u32,
     /// Preview height in pixels (even, for H.264).
-    #[arg(long, default_value_t = RenderOptions::default().height)]
+    #[arg(long, default_value_t = RenderOptions::default().height, value_parser = clap::value_parser!(u32).range(2..=8192))]
     pub height: u32,
     /// Anti-aliasing: samples per pixel along each axis (1..=4; 2 looks smoother, ~4x slower).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=4))]
     pub supersample: u32,
     /// For --format png: write every Nth frame instead of first/middle/last.
-    #[arg(long)]
+    #[arg(long, value_parser = super::at_least_one)]
     pub png_every: Option<usize>,
     /// The ffmpeg program to use.
     #[arg(long, default_value = "ffmpeg")]

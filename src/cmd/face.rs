@@ -27,10 +27,10 @@ pub struct Args {
     #[arg(long)]
     pub list: bool,
     /// Preview width in pixels (even).
-    #[arg(long, default_value_t = 720)]
+    #[arg(long, default_value_t = 720, value_parser = clap::value_parser!(u32).range(2..=8192))]
     pub width: u32,
     /// Preview height in pixels (even).
-    #[arg(long, default_value_t = 720)]
+    #[arg(long, default_value_t = 720, value_parser = clap::value_parser!(u32).range(2..=8192))]
     pub height: u32,
     /// The ffmpeg program to use.
     #[arg(long, default_value = "ffmpeg")]

@@ -43,10 +43,10 @@ pub struct Args {
     #[command(flatten)]
     pub llm: super::LlmArgs,
     /// DDIM steps (default: the model's config, 8 as in the paper).
-    #[arg(long)]
+    #[arg(long, value_parser = super::ddim_steps)]
     pub steps: Option<usize>,
     /// Guidance weight (default: the model's config, 2.5 as in the paper).
-    #[arg(long)]
+    #[arg(long, value_parser = super::guidance)]
     pub guidance: Option<f32>,
     /// Seed of the noise and the random identities.
     #[arg(long, default_value_t = 0)]

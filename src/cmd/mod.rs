@@ -36,7 +36,7 @@ pub struct OutputArgs {
 #[derive(clap::Args, Debug, Clone)]
 pub struct DatasetArgs {
     /// Number of clips to make.
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub clips: u64,
     /// Output dataset directory (must not already hold a manifest).
     #[arg(long)]
@@ -46,7 +46,7 @@ pub struct DatasetArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Clips per tar shard.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = 256, value_parser = at_least_one)]
     pub clips_per_shard: usize,
 }
 
@@ -61,8 +61,9 @@ pub struct LlmArgs {
     /// Model name; else DUOLOGUE_LLM_MODEL.
     #[arg(long)]
     pub llm_model: Option<String>,
-    /// Seconds before an LLM request is abandoned (one retry follows, then the offline method).
-    #[arg(long, default_value_t = 30.0)]
+    /// Seconds before an LLM request is abandoned (one retry follows, then the offline method):
+    /// 0.1 to 600.
+    #[arg(long, default_value_t = 30.0, value_parser = llm_timeout)]
     pub llm_timeout: f64,
 }
 
@@ -101,5 +102,45 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     match num.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(std::time::Duration::from_secs_f64(v * factor)),
         _ => Err(format!("{text:?} is not a positive duration such as 300s, 45m or 2h")),
+    }
+}
+
+/// A whole number of at least 1 (counts, sizes, steps).
+pub fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("{text:?} is not a whole number of at least 1")),
+    }
+}
+
+/// DDIM steps: 1 to 1000 (the paper samples with 8; more than 1000 is the whole schedule).
+pub fn ddim_steps(text: &str) -> Result<usize, String> {
+    match at_least_one(text)? {
+        n if n <= 1000 => Ok(n),
+        n => Err(format!("{n} DDIM steps: at most 1000")),
+    }
+}
+
+/// A classifier-free guidance weight: finite, 0 to 20 (the paper uses 2.5).
+pub fn guidance(text: &str) -> Result<f32, String> {
+    match text.trim().parse::<f32>() {
+        Ok(w) if (0.0..=20.0).contains(&w) => Ok(w),
+        _ => Err(format!("{text:?} is not a guidance weight from 0 to 20")),
+    }
+}
+
+/// A probability or fraction: 0 to 1.
+pub fn fraction(text: &str) -> Result<f32, String> {
+    match text.trim().parse::<f32>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!("{text:?} is not a fraction from 0 to 1")),
+    }
+}
+
+/// An LLM timeout in seconds: 0.1 to 600.
+fn llm_timeout(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(t) if (0.1..=600.0).contains(&t) => Ok(t),
+        _ => Err(format!("{text:?} is not a timeout from 0.1 to 600 seconds")),
     }
 }

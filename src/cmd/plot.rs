@@ -4,7 +4,7 @@
 
 use anyhow::{Context, Result};
 use duologue_audio::{decode_file, ChannelMode};
-use duologue_eval::plot::{clip_svg, frame_energy_db, ClipSeries};
+use duologue_eval::plot::figure;
 use duologue_face::FaceModel;
 use duologue_params::Duo;
 use std::path::PathBuf;
@@ -27,55 +27,42 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let face = FaceModel::shared();
     let pred = Duo::read(&args.pred)?;
-    let (series, gt_series) = match &args.gt {
-        Some(path) => {
-            let gt = Duo::read(path)?;
-            let (p, g) = ClipSeries::pair(&pred, &gt, face)
-                .with_context(|| format!("{} vs {}", args.pred.display(), path.display()))?;
-            (p, Some(g))
-        }
-        None => (ClipSeries::of(&pred, face).with_context(|| args.pred.display().to_string())?, None),
-    };
-    let energy = match &args.audio {
+    let gt = args.gt.as_deref().map(Duo::read).transpose()?;
+    let audio = match &args.audio {
         Some(path) => {
             let decoded = decode_file(path, ChannelMode::Mix)?;
             for w in &decoded.warnings {
                 eprintln!("warning: {}: {w}", path.display());
             }
-            Some(frame_energy_db(&decoded.mix()).with_context(|| path.display().to_string())?)
+            Some(decoded.mix())
         }
         None => None,
     };
-    if let Some(e) = &energy {
-        if e.len().abs_diff(pred.frames()) > 1 {
-            eprintln!(
-                "warning: the audio covers {} frames, the result {}; the energy curve is drawn on the result's time axis",
-                e.len(),
-                pred.frames()
-            );
-        }
-    }
     let mut title = args.pred.display().to_string();
     if let Some(g) = &args.gt {
         title.push_str(&format!(" vs {} (dashed)", g.display()));
     }
-    let svg = clip_svg(&series, gt_series.as_ref(), energy.as_deref(), &title)?;
+    let fig = figure(&pred, gt.as_ref(), audio.as_deref(), &title, FaceModel::shared())
+        .with_context(|| title.clone())?;
+    for n in &fig.notes {
+        eprintln!("warning: {n}");
+    }
     if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
     }
-    std::fs::write(&args.out, svg).with_context(|| args.out.display().to_string())?;
+    std::fs::write(&args.out, &fig.svg).with_context(|| args.out.display().to_string())?;
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    let s = &fig.series;
     println!(
         "{}: {} frames ({:.1} s); mean mouth opening A {:.1} mm, B {:.1} mm; mean gaze angle A {:.1}°, B {:.1}°",
         args.out.display(),
         pred.frames(),
         pred.seconds(),
-        mean(&series.mouth_mm[0]),
-        mean(&series.mouth_mm[1]),
-        mean(&series.gaze_deg[0]),
-        mean(&series.gaze_deg[1])
+        mean(&s.mouth_mm[0]),
+        mean(&s.mouth_mm[1]),
+        mean(&s.gaze_deg[0]),
+        mean(&s.gaze_deg[1])
     );
     Ok(())
 }

@@ -16,29 +16,29 @@ pub struct Args {
     #[arg(long, default_value_t = 10.0)]
     pub seconds: f32,
     /// Fraction of voices, identities and clips in the validation split.
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, default_value_t = 0.05, value_parser = super::fraction)]
     pub val: f32,
     /// Fraction of voices, identities and clips in the test split.
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, default_value_t = 0.05, value_parser = super::fraction)]
     pub test: f32,
     /// Seed of the voice/identity split assignment (keep it fixed across runs that must not
     /// leak voices between splits).
     #[arg(long, default_value_t = 0)]
     pub split_seed: u64,
     /// Size of the identity pool.
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long, default_value_t = 2000, value_parser = super::at_least_one)]
     pub identities: usize,
     /// Probability of room reverberation per clip.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.5, value_parser = super::fraction)]
     pub p_reverb: f32,
     /// Probability of background noise per clip.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.5, value_parser = super::fraction)]
     pub p_noise: f32,
     /// Make single-speaker monologues (dubbing sources for `duologue dub`) instead.
     #[arg(long)]
     pub single: bool,
     /// Worker threads (espeak-ng itself runs one at a time; motion and mixing run in parallel).
-    #[arg(long)]
+    #[arg(long, value_parser = super::at_least_one)]
     pub jobs: Option<usize>,
 }
 

@@ -22,7 +22,7 @@ pub struct Args {
     #[arg(long)]
     pub out: PathBuf,
     /// Optimiser steps to reach (overrides the config's `train.steps`).
-    #[arg(long)]
+    #[arg(long, value_parser = super::at_least_one)]
     pub steps: Option<usize>,
     /// Training stage: 1 (all terms) or 2 (lip-only fine-tuning on lip-reliable clips).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
@@ -31,13 +31,16 @@ pub struct Args {
     #[arg(long)]
     pub init: Option<PathBuf>,
     /// Continue the run in --out from its checkpoint.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "overwrite")]
     pub resume: bool,
-    /// Batch size (overrides the config's `train.batch_size`).
+    /// Replace the run already in --out (its checkpoint, best weights and metrics).
     #[arg(long)]
+    pub overwrite: bool,
+    /// Batch size (overrides the config's `train.batch_size`).
+    #[arg(long, value_parser = super::at_least_one)]
     pub batch: Option<usize>,
     /// Memory bound: at most this many training windows held in memory.
-    #[arg(long, default_value_t = 20_000)]
+    #[arg(long, default_value_t = 20_000, value_parser = super::at_least_one)]
     pub max_windows: usize,
     /// Skip unreadable shards/clips (counted) instead of stopping.
     #[arg(long)]
@@ -69,6 +72,7 @@ pub fn run(args: Args) -> Result<()> {
         stage: if args.stage == 2 { Stage::Two } else { Stage::One },
         init: args.init,
         resume: args.resume,
+        overwrite: args.overwrite,
         max_windows: args.max_windows,
         skip_bad: args.skip_bad,
         devices: super::devices(&args.device)?,

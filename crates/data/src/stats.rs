@@ -122,3 +122,30 @@ impl Stats {
         Ok(s)
     }
 }
+
+impl Stats {
+    /// The statistics for people: a first line naming `what`, then one line per split and one
+    /// per ratio.
+    pub fn to_text(&self, what: &str) -> String {
+        let mut t = format!("{what}: {} clips, {:.3} hours\n", self.clips, self.hours);
+        for (split, n) in &self.clips_per_split {
+            let hours = self.hours_per_split.get(split).copied().unwrap_or(0.0);
+            t.push_str(&format!("  {split:<5} {n} clips, {hours:.3} h\n"));
+        }
+        t.push_str(&format!(
+            "  speaking ratio  {:.3} (A {:.3}, B {:.3})\n  overlap ratio   {:.3} of speech frames\n  \
+             mask agreement  {:.3} (masks vs. audio activity)\n  size            {:.1} MB, {:.1} MB per hour\n",
+            self.speaking_ratio,
+            self.speaking_ratio_a,
+            self.speaking_ratio_b,
+            self.overlap_ratio,
+            self.mask_agreement,
+            self.bytes as f64 / 1e6,
+            self.bytes_per_hour / 1e6
+        ));
+        if self.skipped > 0 {
+            t.push_str(&format!("  skipped         {} bad clips\n", self.skipped));
+        }
+        t
+    }
+}

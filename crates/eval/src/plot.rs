@@ -489,6 +489,48 @@ pub fn clip_svg(
     Ok(svg)
 }
 
+/// One result drawn ([`figure`]): the SVG and the series it shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    /// The SVG document.
+    pub svg: String,
+    /// The prediction's series (mouth opening, gaze angle, masks).
+    pub series: ClipSeries,
+    /// Things worth saying (the audio and the result covering different lengths).
+    pub notes: Vec<String>,
+}
+
+/// `pred` (and its ground truth, dashed) with the energy of `audio` (16 kHz mono) as the
+/// three-panel SVG of [`clip_svg`], titled `title`.
+pub fn figure(
+    pred: &Duo,
+    gt: Option<&Duo>,
+    audio: Option<&[f32]>,
+    title: &str,
+    model: &FaceModel,
+) -> Result<Figure, EvalError> {
+    let (series, gt_series) = match gt {
+        Some(gt) => {
+            let (p, g) = ClipSeries::pair(pred, gt, model)?;
+            (p, Some(g))
+        }
+        None => (ClipSeries::of(pred, model)?, None),
+    };
+    let energy = audio.map(frame_energy_db).transpose()?;
+    let mut notes = Vec::new();
+    if let Some(e) = &energy {
+        if e.len().abs_diff(pred.frames()) > 1 {
+            notes.push(format!(
+                "the audio covers {} frames, the result {}; the energy curve is drawn on the result's time axis",
+                e.len(),
+                pred.frames()
+            ));
+        }
+    }
+    let svg = clip_svg(&series, gt_series.as_ref(), energy.as_deref(), title)?;
+    Ok(Figure { svg, series, notes })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,6 +24,9 @@ pub use glb::{glb_bytes, write_glb, GlbSummary};
 use duologue_params::{Person, N_ID};
 use std::path::Path;
 
+/// Largest magnitude of any exported parameter.
+pub const MAX_PARAMETER: f32 = 1000.0;
+
 /// Check that `people` can be exported together; returns their common frame count.
 pub(crate) fn check_people(people: &[(&str, &Person)]) -> Result<usize, ExportError> {
     let (_, first) = people.first().ok_or_else(|| ExportError::Input("no people to export".into()))?;
@@ -43,6 +46,20 @@ pub(crate) fn check_people(people: &[(&str, &Person)]) -> Result<usize, ExportEr
         }
         if let Some(i) = p.x.as_slice().iter().chain(&p.beta).chain(&p.t0).position(|v| !v.is_finite()) {
             return Err(ExportError::Input(format!("person {name}: non-finite parameter at flat index {i}")));
+        }
+        // Parameters are coefficients, radians and metres of order 1: far larger values overflow
+        // the posed vertices (and would write NaN into a file).
+        if let Some((i, v)) =
+            p.x.as_slice()
+                .iter()
+                .chain(&p.beta)
+                .chain(&p.t0)
+                .enumerate()
+                .find(|(_, v)| v.abs() > MAX_PARAMETER)
+        {
+            return Err(ExportError::Input(format!(
+                "person {name}: parameter {v} at flat index {i} is out of range (|value| <= {MAX_PARAMETER})"
+            )));
         }
     }
     Ok(frames)

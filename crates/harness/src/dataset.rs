@@ -19,7 +19,7 @@ use crate::{HarnessError, Result};
 use duologue_audio::{LogMel, LogMelConfig};
 use duologue_data::{Clip as DataClip, Dataset, OnError, StreamConfig};
 use duologue_eval::baselines::{b_speaks_more, mean_baseline, orient};
-use duologue_eval::plot::{clip_svg, frame_energy_db, ClipSeries};
+use duologue_eval::plot::{figure, frame_energy_db};
 use duologue_eval::{
     markdown_table, summary_json, AggregateConfig, EvalError, Library, LibraryWindow, MethodAccumulator,
     MethodSummary, SidConfig, LIP_ACTIVITY_WINDOW, MUTUAL_GAZE_DEG,
@@ -520,12 +520,10 @@ pub fn evaluate(job: &EvalJob, on: &mut dyn FnMut(Event<'_>)) -> Result<EvalRepo
 }
 
 /// One clip's per-frame curves as SVG: the prediction against the ground truth (dashed) and
-/// the audio energy (crates/eval `plot`).
+/// the audio energy (crates/eval `plot`), the audio cut to the clip's frames.
 fn plot_clip(pred: &Duo, gt: &Duo, audio: &[f32], title: &str) -> std::result::Result<String, EvalError> {
-    let (p, g) = ClipSeries::pair(pred, gt, FaceModel::shared())?;
-    let energy = frame_energy_db(audio)?;
-    let energy = &energy[..energy.len().min(p.mask[0].len())];
-    clip_svg(&p, Some(&g), Some(energy), title)
+    let audio = &audio[..audio.len().min(gt.frames() * HOP)];
+    Ok(figure(pred, Some(gt), Some(audio), title, FaceModel::shared())?.svg)
 }
 
 /// What the report states besides the values.

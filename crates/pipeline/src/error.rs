@@ -83,6 +83,14 @@ pub enum PipelineError {
     /// A result file could not be written, or windows did not join up.
     #[error(transparent)]
     Params(#[from] duologue_params::ParamsError),
+    /// Explicit positions or a preset that `duologue layout` would refuse too.
+    #[error("{what}")]
+    Layout {
+        /// The option and its value.
+        what: String,
+        /// Why.
+        source: duologue_layout::LayoutError,
+    },
     /// An export failed.
     #[error(transparent)]
     Export(#[from] duologue_export::ExportError),

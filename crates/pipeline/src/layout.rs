@@ -1,6 +1,10 @@
 //! Where the two heads stand at the first frame (paper §3.5): a sentence, explicit positions or
-//! a preset resolved to a [`Layout`], falling back to face to face with a warning.
+//! a preset resolved to a [`Layout`]. Positions and presets follow `duologue layout`'s rules
+//! (malformed or non-finite positions and unknown presets are errors, out-of-range values are
+//! clamped with a note); a sentence always gives a layout, face to face with a warning when
+//! the layouter fails.
 
+use crate::{PipelineError, Result};
 use duologue_layout::{parse_positions, validate, Bounds, Layout, Layouter, LlmClient, Policy};
 
 /// Where the two heads stand (paper §3.5).
@@ -16,25 +20,23 @@ pub enum LayoutSpec {
     Preset(String),
 }
 
-/// Resolves `spec` to a layout. Anything the parser or layouter rejects falls back to face to
-/// face; the reasons come back as warnings, as do the layouter's own notes.
-pub fn resolve_layout(spec: &LayoutSpec, llm: Option<LlmClient>) -> (Layout, Vec<String>) {
+/// Resolves `spec` to a layout and the notes to show (clamped values, the layouter's notes, a
+/// failed sentence's fallback to face to face).
+pub fn resolve_layout(spec: &LayoutSpec, llm: Option<LlmClient>) -> Result<(Layout, Vec<String>)> {
     let fallback =
         |what: String| (Layout::face_to_face(), vec![format!("{what}; using face to face, 1 m apart")]);
-    match spec {
+    let rejected = |what: String| move |source| PipelineError::Layout { what, source };
+    Ok(match spec {
         LayoutSpec::Default => (Layout::face_to_face(), Vec::new()),
         LayoutSpec::Positions(p) => {
-            match parse_positions(p).and_then(|l| validate(&l, &Bounds::default(), Policy::Clamp)) {
-                Ok(c) => (c.layout, c.notes),
-                Err(e) => fallback(format!("positions {p:?} rejected ({e})")),
-            }
+            let c = parse_positions(p)
+                .and_then(|l| validate(&l, &Bounds::default(), Policy::Clamp))
+                .map_err(rejected(format!("--positions {p:?}")))?;
+            (c.layout, c.notes)
         }
         LayoutSpec::Preset(name) => {
             let lib = duologue_layout::Library::builtin();
-            match lib.preset(name) {
-                Ok(e) => (e.layout(), Vec::new()),
-                Err(e) => fallback(format!("preset {name:?} rejected ({e})")),
-            }
+            (lib.preset(name).map_err(rejected(format!("--preset {name:?}")))?.layout(), Vec::new())
         }
         LayoutSpec::Text(text) => {
             let (layouter, note) = layouter(llm);
@@ -49,7 +51,7 @@ pub fn resolve_layout(spec: &LayoutSpec, llm: Option<LlmClient>) -> (Layout, Vec
             notes.extend(note);
             (layout, notes)
         }
-    }
+    })
 }
 
 /// The offline layouter with the best sentence encoder there is: all-MiniLM-L6-v2 where

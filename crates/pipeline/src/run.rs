@@ -173,7 +173,8 @@ pub fn execute(mut job: Job, on: &mut dyn FnMut(Event<'_>)) -> Result<Outcome> {
         on(Event::Warning(&w));
         warnings.push(w);
     };
-    // The model first: a bad --model fails before any decoding work.
+    // Bad positions or presets and a bad --model fail before any decoding work.
+    let (layout, notes) = resolve_layout(&job.layout, job.llm.take())?;
     let (generator, model) = match &job.model {
         Some(p) => (load_generator(p)?, p.display().to_string()),
         None => (default_generator()?, DEFAULT_MODEL_LABEL.to_string()),
@@ -185,7 +186,6 @@ pub fn execute(mut job: Job, on: &mut dyn FnMut(Event<'_>)) -> Result<Outcome> {
         warn(format!("{}: {w}", main.display()), on);
     }
     on(Event::Stage(Stage::Decode));
-    let (layout, notes) = resolve_layout(&job.layout, job.llm.take());
     for n in notes {
         warn(n, on);
     }

@@ -50,7 +50,8 @@ fn max_jump(duo: &Duo, ks: impl Iterator<Item = usize> + Clone) -> f32 {
 
 #[test]
 fn generates_a_whole_recording_window_by_window() {
-    let (layout, warnings) = resolve_layout(&LayoutSpec::Positions("A=-0.4,0,0;B=0.5,0.05,0.1".into()), None);
+    let (layout, warnings) = resolve_layout(&LayoutSpec::Positions("A=-0.4,0,0;B=0.5,0.05,0.1".into()), None)
+        .expect("valid positions");
     assert!(warnings.is_empty(), "{warnings:?}");
     let cond = conditioning(&layout);
     assert_eq!(cond.frames, 113, "4.5 s at 25 fps");

@@ -62,4 +62,23 @@ pub enum TrainDataError {
         /// The front-end's feature width.
         ours: usize,
     },
+    /// The run folder already holds a run and neither `--resume` nor `--overwrite` was given.
+    #[error(
+        "{} already holds a training run ({file}); continue it with --resume, or replace it with --overwrite",
+        dir.display()
+    )]
+    RunExists {
+        /// The run folder.
+        dir: PathBuf,
+        /// The file found there.
+        file: String,
+    },
+    /// `--resume` on a folder without a checkpoint.
+    #[error("{}: nothing to resume (no {file}); drop --resume to start a new run there", dir.display())]
+    NothingToResume {
+        /// The run folder.
+        dir: PathBuf,
+        /// The checkpoint file looked for.
+        file: String,
+    },
 }

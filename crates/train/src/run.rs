@@ -30,6 +30,8 @@ pub struct TrainJob {
     pub init: Option<PathBuf>,
     /// Continue the run in `out`.
     pub resume: bool,
+    /// Replace a run already in `out` (without it, and without `resume`, that is an error).
+    pub overwrite: bool,
     /// Memory bound on training windows.
     pub max_windows: usize,
     /// Skip unreadable shards and clips (counted).
@@ -67,8 +69,31 @@ pub enum Event<'a> {
     Step(&'a Progress),
 }
 
+/// Refuses to start where a run would be lost or cannot continue: `--resume` needs the run's
+/// checkpoint; a fresh run needs an empty (or new) folder unless `--overwrite` says otherwise.
+fn check_run_folder(job: &TrainJob) -> Result<(), TrainDataError> {
+    use duologue_model::train::{BEST_FILE, CHECKPOINT_FILE, METRICS_FILE};
+    if job.resume {
+        if !job.out.join(CHECKPOINT_FILE).is_file() {
+            return Err(TrainDataError::NothingToResume {
+                dir: job.out.clone(),
+                file: CHECKPOINT_FILE.into(),
+            });
+        }
+        return Ok(());
+    }
+    if job.overwrite {
+        return Ok(());
+    }
+    match [CHECKPOINT_FILE, BEST_FILE, METRICS_FILE].into_iter().find(|f| job.out.join(f).exists()) {
+        Some(file) => Err(TrainDataError::RunExists { dir: job.out.clone(), file: file.into() }),
+        None => Ok(()),
+    }
+}
+
 /// Runs `job`, reporting through `on`.
 pub fn run(job: &TrainJob, mut on: impl FnMut(Event<'_>)) -> Result<TrainSummary, TrainDataError> {
+    check_run_folder(job)?;
     let mut config = Config::load(&job.config)?;
     ablate(&mut config, &job.ablations);
     let single = job.ablations.contains(&Ablation::SinglePerson);

@@ -145,7 +145,6 @@ pub fn train(
     std::fs::create_dir_all(&opts.run_dir)
         .map_err(|source| ModelError::Io { path: opts.run_dir.clone(), source })?;
     let started = std::time::Instant::now();
-    checkpoint::write_atomic(&opts.run_dir.join("config.toml"), config.to_toml()?.as_bytes())?;
 
     let ad = device.clone().autodiff();
     let devices = Devices {
@@ -164,6 +163,8 @@ pub fn train(
     }
     let latest = opts.run_dir.join(CHECKPOINT_FILE);
     let mut state = resume::start(config, opts, &ad, device, &latest, opts.run_dir.join(METRICS_FILE))?;
+    // Written once the run is known to start (a refused resume leaves the folder as it was).
+    checkpoint::write_atomic(&opts.run_dir.join("config.toml"), config.to_toml()?.as_bytes())?;
     let mut files = Checkpoints::new(&opts.run_dir, config, opts.stage, state.step);
     let validation = if tc.val_every > 0 { data.validation()? } else { Vec::new() };
     let face = opts.face.as_ref();
