@@ -82,7 +82,8 @@ train() {
         return
     fi
     log "training $run: $*"
-    "$BIN" train --config "$CONFIG" --out "$RUNS/$run" "$@"
+    # An unfinished run from before is started again (--overwrite).
+    "$BIN" train --config "$CONFIG" --out "$RUNS/$run" --overwrite "$@"
     touch "$RUNS/$run/DONE"
 }
 
