@@ -2,7 +2,7 @@
 //! [`FaceModel::arkit`] plus head and eye rotations, as a Live Link Face CSV or as JSON.
 //!
 //! Live Link Face CSV (what Epic's iOS app exports per take): header
-//! `Timecode,BlendShapeCount,EyeBlinkLeft,...,TongueOut,HeadYaw,HeadPitch,HeadRoll,LeftEyeYaw,
+//! `Timecode,BlendshapeCount,EyeBlinkLeft,...,TongueOut,HeadYaw,HeadPitch,HeadRoll,LeftEyeYaw,
 //! LeftEyePitch,LeftEyeRoll,RightEyeYaw,RightEyePitch,RightEyeRoll` — the 52 names capitalised
 //! and in Unreal's `EARFaceBlendShape` order (which differs from Apple's: JawRight before
 //! JawLeft, MouthRight before MouthLeft) — then one row per frame: timecode `HH:MM:SS:FF.sss`
@@ -198,21 +198,27 @@ fn live_link_to_arkit() -> Result<[usize; 52], ExportError> {
     Ok(map)
 }
 
-/// Live Link's `HH:MM:SS:FF.sss` for frame `k` at `fps`.
+/// Live Link's `HH:MM:SS:FF.sss` for frame `k` at `fps`. At a whole-number rate the timecode is
+/// built from the integer frame count (frame `k` is second `k / rate`, frame `k % rate`, no
+/// sub-frame), so no frame is rounded into its neighbour; other rates place `k / fps` seconds.
 pub fn timecode(k: usize, fps: f32) -> String {
     let rate = fps.round().max(1.0) as u64;
-    let t = k as f64 / fps as f64;
-    let whole = t.floor() as u64;
-    let frame_pos = (t - whole as f64) * rate as f64;
-    let ff = (frame_pos.floor() as u64).min(rate - 1);
-    let sub = ((frame_pos - ff as f64) * 1000.0).round().min(999.0) as u64;
+    let (whole, ff, sub) = if (fps as f64 - rate as f64).abs() < 1e-6 {
+        (k as u64 / rate, k as u64 % rate, 0)
+    } else {
+        let t = k as f64 / fps as f64;
+        let whole = t.floor() as u64;
+        let frame_pos = (t - whole as f64) * rate as f64;
+        let ff = (frame_pos.floor() as u64).min(rate - 1);
+        (whole, ff, ((frame_pos - ff as f64) * 1000.0).round().min(999.0) as u64)
+    };
     format!("{:02}:{:02}:{:02}:{:02}.{:03}", whole / 3600, (whole / 60) % 60, whole % 60, ff, sub)
 }
 
 /// The Live Link Face CSV text of `curves`.
 pub fn live_link_csv(curves: &ArkitCurves) -> Result<String, ExportError> {
     let map = live_link_to_arkit()?;
-    let mut s = String::from("Timecode,BlendShapeCount");
+    let mut s = String::from("Timecode,BlendshapeCount");
     for n in LIVE_LINK_NAMES.iter().chain(&LIVE_LINK_ROTATIONS) {
         s.push(',');
         s.push_str(n);
@@ -338,6 +344,10 @@ mod tests {
 
     #[test]
     fn timecodes_count_frames_within_seconds() {
+        // Every frame of a long clip gets its own timecode (no 03.999 for 04.000).
+        let codes: Vec<String> = (0..25 * 600).map(|k| timecode(k, 25.0)).collect();
+        assert!(codes.windows(2).all(|w| w[0] < w[1]), "timecodes must increase");
+        assert!(codes.iter().all(|c| c.ends_with(".000")));
         assert_eq!(timecode(0, 25.0), "00:00:00:00.000");
         assert_eq!(timecode(24, 25.0), "00:00:00:24.000");
         assert_eq!(timecode(25, 25.0), "00:00:01:00.000");

@@ -25,7 +25,8 @@ fn live_link_csv_has_the_app_layout_and_round_trips() {
     assert_eq!(lines.len(), FRAMES + 1);
     let header: Vec<&str> = lines[0].split(',').collect();
     assert_eq!(header.len(), 2 + 52 + 9);
-    assert_eq!(&header[..3], &["Timecode", "BlendShapeCount", "EyeBlinkLeft"]);
+    // Spelled as the Live Link Face app writes it.
+    assert_eq!(&header[..3], &["Timecode", "BlendshapeCount", "EyeBlinkLeft"]);
     assert_eq!(&header[2..54], &LIVE_LINK_NAMES[..]);
     assert_eq!(&header[54..], &LIVE_LINK_ROTATIONS[..]);
     for (k, line) in lines[1..].iter().enumerate() {
