@@ -36,13 +36,21 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let show = std::env::var_os("CV_MISSES").is_some();
     let set = SentenceSet::builtin()?;
     let train = set.split(SentenceSplit::Train);
+    let scored = std::env::var("CV_SCORED").ok().and_then(|v| v.parse().ok()).unwrap_or(train.len());
     let enc = Memo { inner: duologue_text::MiniLm::load_default()?, seen: RefCell::new(HashMap::new()) };
     for lambda in lambdas {
         // [in range, arrangement, both, posture, level] with the encoder, then with cues only.
         let mut hits = [[0usize; 5]; 2];
         for k in 0..5 {
+            // CV_SCORED=N: only the first N training sentences are held out and scored; the
+            // rest always train (to compare added sentences on the same scored set).
             let fold = |keep: bool| -> Vec<&Labelled> {
-                train.iter().enumerate().filter(|(i, _)| (i % 5 == k) != keep).map(|(_, s)| *s).collect()
+                train
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| (*i < scored && i % 5 == k) != keep)
+                    .map(|(_, s)| *s)
+                    .collect()
             };
             let w = structured::train_on(&fold(true), &enc, Fit { lambda, ..structured::FIT })?;
             for s in fold(false) {
@@ -64,8 +72,9 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
                 }
             }
         }
-        let pct =
-            |h: &[usize; 5]| h.map(|x| format!("{:.1}%", 100.0 * x as f64 / train.len() as f64)).join(" ");
+        let pct = |h: &[usize; 5]| {
+            h.map(|x| format!("{:.1}%", 100.0 * x as f64 / scored.min(train.len()) as f64)).join(" ")
+        };
         println!("lambda {lambda}: in-range arrangement both posture level");
         println!("  minilm+cues {}\n  cues only   {}", pct(&hits[0]), pct(&hits[1]));
     }

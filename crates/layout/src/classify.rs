@@ -224,4 +224,18 @@ mod tests {
         let p = h.probabilities(&x[0]);
         assert!((p[0] - 0.5).abs() < 0.05 && (p[1] - 0.5).abs() < 0.05 && p[2] < 0.05, "{p:?}");
     }
+
+    #[test]
+    fn multilabel_regression_learns_each_class_on_its_own() {
+        let raw: Vec<Vec<f32>> = (0..40).map(|i| vec![i as f32 / 10.0]).collect();
+        let s = Standardiser::fit(&raw);
+        let x: Vec<Vec<f64>> = raw.iter().map(|r| s.apply(r)).collect();
+        // "low" applies to the first half, "any" to every row, "high" to the second half.
+        let t: Vec<Vec<f64>> =
+            (0..40).map(|i| vec![f64::from(u8::from(i < 20)), 1.0, f64::from(u8::from(i >= 20))]).collect();
+        let h = train_multilabel(&x, &t, &["low", "any", "high"], Fit { lambda: 1e-3, steps: 300 });
+        let (first, last) = (h.sigmoids(&x[0]), h.sigmoids(&x[39]));
+        assert!(first[0] > 0.8 && first[1] > 0.8 && first[2] < 0.2, "{first:?}");
+        assert!(last[0] < 0.2 && last[1] > 0.8 && last[2] > 0.8, "{last:?}");
+    }
 }

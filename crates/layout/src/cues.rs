@@ -523,6 +523,149 @@ const GROUPS: &[Group] = &[
         ],
     },
     Group {
+        name: "contact",
+        phrases: &[
+            "lap",
+            "on her lap",
+            "on his lap",
+            "in his arms",
+            "in her arms",
+            "carries",
+            "carrying",
+            "hip to hip",
+            "squeezed",
+            "squeezed in",
+            "lean on",
+            "leans on",
+            "leaning on",
+            "heads almost touching",
+            "heads nearly touching",
+            "heads together",
+            "faces close",
+            "cheek to cheek",
+            "piggyback",
+            "shoulders touching",
+            "knees touching",
+            "holding hands",
+            "hold hands",
+            "lean in",
+            "leans in",
+            "leaning in",
+            "leans close",
+            "lean close",
+        ],
+    },
+    Group {
+        name: "audience",
+        phrases: &[
+            "audience",
+            "front row",
+            "first row",
+            "second row",
+            "third row",
+            "stalls",
+            "crowd",
+            "pew",
+            "first pew",
+            "spectators",
+            "lecture",
+            "lecturing",
+            "addresses",
+            "addressing",
+        ],
+    },
+    Group {
+        name: "back-of-place",
+        phrases: &[
+            "back row",
+            "back rows",
+            "back pew",
+            "far back",
+            "back of the hall",
+            "back of the room",
+            "back of the shop",
+            "back of the church",
+            "back of the class",
+            "back of the classroom",
+            "back of the auditorium",
+            "back of the theatre",
+            "auditorium",
+            "lecture hall",
+            "theatre",
+            "cathedral",
+            "church",
+            "concert",
+            "arena",
+        ],
+    },
+    Group {
+        name: "across-room",
+        phrases: &[
+            "across the room",
+            "across the kitchen",
+            "across the living room",
+            "across the office",
+            "across the hall",
+            "across the courtroom",
+            "across the classroom",
+            "across the bedroom",
+            "across the lounge",
+            "opposite corners",
+            "opposite walls",
+            "opposite sides of the room",
+            "other side of the room",
+            "at the door",
+            "by the door",
+            "at the doorway",
+            "in the doorway",
+            "from the doorway",
+            "office door",
+        ],
+    },
+    Group {
+        name: "across-street",
+        phrases: &[
+            "across the street",
+            "across the road",
+            "across the field",
+            "across the pitch",
+            "across the park",
+            "across the car park",
+            "across the square",
+            "across the yard",
+            "across the garden",
+            "across the playground",
+            "across the river",
+            "across the valley",
+            "house opposite",
+            "opposite house",
+            "front doors",
+            "other side of the street",
+            "other side of the road",
+            "other side of the field",
+            "in the garden",
+            "from the kitchen",
+            "from the window",
+        ],
+    },
+    Group {
+        name: "spacing",
+        phrases: &[
+            "a seat between",
+            "one seat apart",
+            "seat apart",
+            "a few steps",
+            "few steps away",
+            "a few paces",
+            "a little apart",
+            "apart",
+            "some distance",
+            "keeping their distance",
+            "at a distance",
+            "polite distance",
+        ],
+    },
+    Group {
         name: "far",
         phrases: &[
             "shout",
@@ -564,9 +707,20 @@ const GROUPS: &[Group] = &[
     },
 ];
 
-/// Names of the cue features, in feature order: one per group, then `explicit-distance`.
+/// Seats two people share, for `seat-ends`: "opposite ends of a bench" is a seat's length
+/// apart (1-2 m, side by side), not the far ends of a place.
+const SEATS: &[&str] = &["bench", "sofa", "couch", "settee", "loveseat", "pew", "seater", "swing", "bed"];
+
+/// Names of the cue features, in feature order: one per group, then `seat-ends` (an `ends`
+/// phrase and a shared seat in one sentence) and `explicit-distance`.
 pub fn feature_names() -> Vec<&'static str> {
-    GROUPS.iter().map(|g| g.name).chain(["explicit-distance"]).collect()
+    GROUPS.iter().map(|g| g.name).chain(["seat-ends", "explicit-distance"]).collect()
+}
+
+/// True when the text puts the two at the ends or sides of one shared seat.
+fn seat_ends(ws: &[String]) -> bool {
+    let ends = GROUPS.iter().find(|g| g.name == "ends").is_some_and(|g| first_match(ws, g).is_some());
+    ends && ws.iter().any(|w| SEATS.contains(&w.as_str()))
 }
 
 /// The text as lower-case words of letters and digits; a decimal point between digits is kept
@@ -597,16 +751,31 @@ fn find(ws: &[String], phrase: &str) -> Vec<usize> {
     (0..=ws.len() - p.len()).filter(|&i| p.iter().enumerate().all(|(k, w)| ws[i + k] == *w)).collect()
 }
 
+/// Groups that name the size of a place, and the words that, right after a phrase of theirs,
+/// make it a piece of furniture instead ("across the kitchen table" is not across the kitchen).
+const PLACE_GROUPS: &[&str] = &["across-room", "across-street", "back-of-place"];
+const FURNITURE: &[&str] =
+    &["table", "tables", "counter", "desk", "desks", "island", "bench", "sink", "worktop"];
+
 /// The first matching phrase of a group in `ws` and where it starts, earliest first.
 fn first_match(ws: &[String], group: &Group) -> Option<(usize, &'static str)> {
-    group.phrases.iter().filter_map(|p| find(ws, p).first().map(|&i| (i, *p))).min()
+    let place = PLACE_GROUPS.contains(&group.name);
+    let furniture = |p: &str, i: usize| {
+        place && ws.get(i + p.split(' ').count()).is_some_and(|w| FURNITURE.contains(&w.as_str()))
+    };
+    group
+        .phrases
+        .iter()
+        .filter_map(|p| find(ws, p).into_iter().find(|&i| !furniture(p, i)).map(|i| (i, *p)))
+        .min()
 }
 
-/// The cue features of a text: 1 for each group with a match, then 1 when an explicit distance
-/// is stated.
+/// The cue features of a text: 1 for each group with a match, 1 for `seat-ends`, then 1 when
+/// an explicit distance is stated.
 pub fn features(text: &str) -> Vec<f32> {
     let ws = words(text);
     let mut f: Vec<f32> = GROUPS.iter().map(|g| f32::from(first_match(&ws, g).is_some())).collect();
+    f.push(f32::from(seat_ends(&ws)));
     f.push(f32::from(explicit_distance(text).is_some()));
     f
 }

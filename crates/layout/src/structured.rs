@@ -6,8 +6,9 @@
 //!
 //! Each attribute is a linear classifier ([`crate::classify`]) over the sentence's
 //! all-MiniLM-L6-v2 embedding concatenated with lexical cue features ([`crate::cues`]); the
-//! distance is a classifier over log-spaced distance bins trained towards every bin inside the
-//! sentence's plausible range, and the zone is the distance's. An explicit distance in the text
+//! distance is one logistic regression per log-spaced distance bin ("is this distance inside
+//! the sentence's plausible range?") and the answer is the likeliest bin; the zone is the
+//! distance's. An explicit distance in the text
 //! overrides the classifier. Without the sentence encoder a second set of heads trained on the cue
 //! features alone answers. Weights ship in `data/structured.json`, trained from the `train`
 //! split of `data/scenes.json` by [`train`] (`cargo run -p duologue-layout --example
@@ -40,8 +41,9 @@ pub const FIT: Fit = Fit { lambda: 0.03, steps: 600 };
 /// by 5-fold cross-validation on the training split, README).
 pub const EMBEDDING_WEIGHT: f64 = 0.25;
 
-/// Distance bins: log-spaced centres from [`BIN_MIN`] to [`BIN_MAX`] metres.
-pub const N_BINS: usize = 28;
+/// Distance bins: log-spaced centres from [`BIN_MIN`] to [`BIN_MAX`] metres (48 rather than 28:
+/// finer steps raised distance-in-range in 5-fold cross-validation on the training split, README).
+pub const N_BINS: usize = 48;
 /// Centre of the nearest bin (metres).
 pub const BIN_MIN: f32 = 0.1;
 /// Centre of the farthest bin (metres): the 16 m room of [`crate::Bounds`].
@@ -54,7 +56,8 @@ pub struct Heads {
     pub embedding_dim: usize,
     /// Feature standardisation.
     pub standardiser: Standardiser,
-    /// The distance as one of [`N_BINS`] log-spaced bins (class names are the bin centres).
+    /// The distance over [`N_BINS`] log-spaced bins (class names are the bin centres): per bin,
+    /// the probability that it lies inside the sentence's plausible range.
     pub distance: Head,
     /// Arrangement.
     pub arrangement: Head,
@@ -228,8 +231,8 @@ pub fn bin_centres() -> Vec<f32> {
     (0..N_BINS).map(|i| BIN_MIN * (r * i as f32).exp()).collect()
 }
 
-/// The training target for a range: equal weight on every bin centre inside it (the nearest
-/// bin when the range is narrower than a bin, as stated distances are).
+/// The training target for a range: 1 for every bin centre inside it, 0 outside (the nearest
+/// bin alone when the range is narrower than a bin, as stated distances are).
 fn bin_target(range: [f32; 2], centres: &[f32]) -> Vec<f64> {
     let inside: Vec<bool> = centres.iter().map(|&c| c >= range[0] && c <= range[1]).collect();
     let count = inside.iter().filter(|&&b| b).count();
@@ -245,16 +248,11 @@ fn bin_target(range: [f32; 2], centres: &[f32]) -> Vec<f64> {
     inside.iter().map(|&b| f64::from(u8::from(b))).collect()
 }
 
-/// The distance most likely to fall inside the sentence's range: the bin whose probability
-/// together with its two neighbours' is largest (a labelled range spans three to four bins),
-/// with that window's probability.
+/// The distance most likely to fall inside the sentence's range: the bin whose own
+/// probability of lying inside it is largest (the distance head is one logistic regression per
+/// bin, [`train_multilabel`]), with that probability.
 fn best_bin(bins: &[(f32, f32)]) -> (f32, f32) {
-    let r: usize = std::env::var("DUO_WIN").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
-    let window = |i: usize| {
-        let w = &bins[i.saturating_sub(r)..(i + r + 1).min(bins.len())];
-        w.iter().map(|b| b.1).sum::<f32>() / w.len() as f32
-    };
-    (0..bins.len()).map(|i| (bins[i].0, window(i))).max_by(|a, b| a.1.total_cmp(&b.1)).unwrap_or((1.0, 0.0))
+    bins.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap_or((1.0, 0.0))
 }
 
 /// Decides who is A when the two postures differ: with a raised level B is the raised person
@@ -348,8 +346,7 @@ impl Heads {
                     name: "distance",
                     value: format!("{d:.2} m ({})", Phase::of_distance(d)),
                     confidence: p,
-                    source: "classifier over distance bins (probability of this bin and its two neighbours)"
-                        .into(),
+                    source: "classifier over distance bins (probability that this bin is in range)".into(),
                     alternatives: others.iter().take(2).map(|(c, p)| (format!("{c:.2} m"), *p)).collect(),
                 };
                 (d, attr)
@@ -360,7 +357,8 @@ impl Heads {
         let zone_p = if dist_attr.confidence >= 1.0 {
             1.0
         } else {
-            bins.iter().filter(|b| b.0 >= lo && b.0 < hi).map(|b| b.1).sum()
+            // The likeliest bin of the zone: each bin's probability is its own (not a share).
+            bins.iter().filter(|b| b.0 >= lo && b.0 < hi).map(|b| b.1).fold(0.0, f32::max)
         };
         let mut level_attr = attribute("level", &levels, "classifier");
         if let Some(p) = cues::level_mention(text, level) {
@@ -462,7 +460,7 @@ pub fn train_on(sentences: &[&Labelled], embedder: &dyn TextEmbedder, fit: Fit) 
     let with: Vec<Vec<f32>> = texts.iter().zip(&emb).map(|(t, e)| features(t, Some(e))).collect();
     let without: Vec<Vec<f32>> = texts.iter().map(|t| features(t, None)).collect();
     Ok(Weights {
-        version: 1,
+        version: 2,
         encoder: embedder.name(),
         cues: cues::feature_names().into_iter().map(String::from).collect(),
         fit,

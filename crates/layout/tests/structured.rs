@@ -41,9 +41,9 @@ fn held_out_sentences_beat_knn_and_hold_the_reported_accuracy() {
     let report = eval::run(setup).unwrap();
     println!("{}", report.render());
     let s = report.sentences.iter().find(|r| r.by == "minilm+cues").unwrap();
-    // The README's table: 80.2% in range, 88.4% arrangement, 72.7% both (the aim is
+    // The README's table: 88.4% in range, 90.9% arrangement, 82.6% both (the aim is
     // 90% both, which this method does not reach yet); guard against falling back.
-    assert!(s.in_range >= 0.75 && s.arrangement.unwrap_or(0.0) >= 0.85 && s.both >= 0.68, "{s:?}");
+    assert!(s.in_range >= 0.85 && s.arrangement.unwrap_or(0.0) >= 0.88 && s.both >= 0.80, "{s:?}");
     for other in report.sentences.iter().filter(|r| r.method != "structured") {
         assert!(
             s.tmse < other.tmse,
@@ -259,9 +259,8 @@ fn every_zone_arrangement_posture_and_level_is_read_from_new_sentences() {
             }
         }
     }
-    // Two slips in the 27 checks are tolerated (today: the two managers at the boardroom table
-    // are read as one standing, one sitting, and the post-office queue as face to face); more
-    // means the method got worse.
+    // Two slips in the 27 checks are tolerated (today one: the two managers at the boardroom
+    // table are read as one standing, one sitting); more means the method got worse.
     assert!(failures.len() <= 2, "{} of {checked} checks failed:\n{}", failures.len(), failures.join("\n"));
 }
 
