@@ -2,7 +2,7 @@
 //! ARKit curves as Live Link Face CSV / JSON, preview MP4 with the input audio, PNG stills).
 
 use crate::ui::Progress;
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use duologue_export::{write_exports, Format, Settings};
 use duologue_params::Duo;
 use duologue_render::RenderOptions;
@@ -49,11 +49,6 @@ pub fn run(args: Args) -> Result<()> {
             bail!("{}: audio file not found", audio.display());
         }
     }
-    if args.png_every == Some(0) {
-        bail!("--png-every must be at least 1");
-    }
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create output folder {}", args.out.display()))?;
     let stem =
         args.result.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "result".into());
     let settings = Settings {

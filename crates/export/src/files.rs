@@ -84,7 +84,8 @@ pub enum Event<'a> {
     Warning(String),
 }
 
-/// Writes `duo` in each of `formats` (duplicates once) into `out`, files named after `stem`.
+/// Writes `duo` in each of `formats` (duplicates once) into `out` (created once `duo` is known to
+/// be exportable), files named after `stem`.
 pub fn write_exports(
     duo: &Duo,
     stem: &str,
@@ -101,6 +102,9 @@ pub fn write_exports(
         }
     }
     let people = [("A", &duo.a), ("B", &duo.b)];
+    // Invalid results fail before the output folder exists.
+    crate::check_people(&people)?;
+    std::fs::create_dir_all(out).map_err(|err| ExportError::Io { path: out.to_path_buf(), err })?;
     let mut written = Vec::new();
     let mut put = |kind: String, path: PathBuf, note: String| written.push(Written { kind, path, note });
     for format in unique {
