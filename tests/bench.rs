@@ -20,7 +20,7 @@ fn bench_generate_measures_each_case_in_its_own_process_and_estimates_the_rest()
         "bench",
         "generate",
         "--durations",
-        "2,12",
+        "1,12",
         "--configs",
         "default,configs/tiny.toml",
         "--steps",
@@ -43,15 +43,16 @@ fn bench_generate_measures_each_case_in_its_own_process_and_estimates_the_rest()
     let cases = v["cases"].as_array().unwrap();
     let names: Vec<(&str, f64)> =
         cases.iter().map(|c| (c["config"].as_str().unwrap(), num(c, "audio_s"))).collect();
-    assert_eq!(names, [("default", 2.0), ("default", 12.0), ("tiny", 2.0), ("tiny", 12.0)]);
+    assert_eq!(names, [("default", 1.0), ("default", 12.0), ("tiny", 1.0), ("tiny", 12.0)]);
     for c in cases {
         let audio = num(c, "audio_s");
         let wall = num(c, "wall_s");
         assert!(wall > 0.0 && wall.is_finite(), "{c}");
         assert!((num(c, "rtf") - wall / audio).abs() < 1e-9, "{c}");
         assert!(num(c, "params") > 1000.0, "{c}");
-        // Windows as generate lays them out: hop L - L/5, the last one ending on the last frame.
-        // The tiny config has L = 50 (12 s: 8 windows), the built-in model L = 250 (12 s: 2).
+        // Windows as generate lays them out: over the recording with a 6-frame silent lead-in
+        // and tail, hop L - L/5, the last one ending on the tail's last frame. The tiny config
+        // has L = 50 (12 s: 8 windows), the built-in model L = 250 (12 s: 2).
         let l = num(c, "window_frames") as usize;
         if c["config"] == "tiny" {
             assert_eq!(l, 50, "{c}");
@@ -64,11 +65,11 @@ fn bench_generate_measures_each_case_in_its_own_process_and_estimates_the_rest()
             starts.len() as f64
         };
         let windows = num(c, "windows");
-        assert_eq!(windows, expected((audio * 25.0) as usize), "{c}");
-        if audio == 2.0 {
+        assert_eq!(windows, expected((audio * 25.0) as usize + 2 * 6), "{c}");
+        if audio == 1.0 {
             assert_eq!(c["measured"], true, "{c}");
             let r = &c["report"];
-            assert_eq!(num(r, "frames"), 50.0, "{c}");
+            assert_eq!(num(r, "frames"), 25.0, "{c}");
             assert_eq!(num(r, "windows"), 1.0);
             assert_eq!(num(r, "steps"), 1.0);
             assert_eq!(r["speech_found"], true, "the espeak-ng conversation must hold speech: {c}");
@@ -91,8 +92,8 @@ fn bench_generate_measures_each_case_in_its_own_process_and_estimates_the_rest()
     }
     // Each measured case wrote its result; the speech was made once and cut per duration.
     let work = dir.join("work");
-    assert!(work.join("out-default-2s/talk.npz").is_file());
-    assert!(work.join("out-tiny-2s/talk.npz").is_file());
+    assert!(work.join("out-default-1s/talk.npz").is_file());
+    assert!(work.join("out-tiny-1s/talk.npz").is_file());
     assert!(work.join("conversation.wav").is_file());
     let _ = std::fs::remove_dir_all(&dir);
 }

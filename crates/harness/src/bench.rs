@@ -21,10 +21,12 @@ use duologue_export::Format;
 use duologue_model::checkpoint::{save, CheckpointMeta};
 use duologue_model::losses::Stage as TrainStage;
 use duologue_model::{Checkpoint, Config, DuoNet};
-use duologue_params::window::{generate_hop, starts};
 use duologue_params::SAMPLE_RATE;
 use duologue_pipeline::assets::DEFAULT_MODEL;
-use duologue_pipeline::{execute, AudioInput, Event, GenerateOptions, Job, LayoutSpec, DEFAULT_MODEL_LABEL};
+use duologue_pipeline::{
+    execute, timeline_starts, AudioInput, Event, GenerateOptions, Job, LayoutSpec, DEFAULT_MODEL_LABEL,
+    EDGE_MARGIN,
+};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -339,8 +341,8 @@ pub fn bench_generate(spec: &BenchSpec, on: &mut dyn FnMut(BenchEvent<'_>)) -> R
     for (m, model) in models.iter().enumerate() {
         for &seconds in &sorted {
             let samples = ((seconds * SAMPLE_RATE as f64).round() as usize).min(speech.len());
-            let hop = generate_hop(model.frames, model.frames / 5);
-            let windows = starts(frames_for(samples), model.frames, hop).len();
+            let windows =
+                timeline_starts(frames_for(samples), EDGE_MARGIN, model.frames, model.frames / 5).len();
             if spec.max_windows.is_some_and(|max| windows > max) {
                 rows.push(Row { model: m, seconds, windows, report: None, wall: f64::NAN });
                 continue;

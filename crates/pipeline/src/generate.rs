@@ -51,7 +51,13 @@ pub fn generate(
 /// (frame `cond.lead` is the recording's first): hop `l - overlap` over the lead-in, the
 /// recording and as long a tail, the last window ending on the tail's last frame.
 pub fn window_starts(cond: &Conditioning, l: usize, overlap: usize) -> Vec<usize> {
-    window::starts(cond.frames + 2 * cond.lead, l, window::generate_hop(l, overlap))
+    timeline_starts(cond.frames, cond.lead, l, overlap)
+}
+
+/// [`window_starts`] for a recording of `frames` frames with a lead-in (and tail) of `lead`
+/// frames, before any conditioning is built (the benchmark plans its cases with it).
+pub fn timeline_starts(frames: usize, lead: usize, l: usize, overlap: usize) -> Vec<usize> {
+    window::starts(frames + 2 * lead, l, window::generate_hop(l, overlap))
 }
 
 /// A per-window sampler: `(window index, its inputs) -> (x_a, x_b)`, each `[L, 78]`.

@@ -29,7 +29,7 @@ mod run;
 
 pub use condition::{random_betas, Conditioning, EDGE_MARGIN};
 pub use error::{PipelineError, Result};
-pub use generate::{generate, generate_with, window_starts, GenerateOptions, WindowSampler};
+pub use generate::{generate, generate_with, timeline_starts, window_starts, GenerateOptions, WindowSampler};
 pub use layout::{resolve_layout, LayoutSpec};
 pub use run::{execute, Event, Job, Outcome, Stage};
 

@@ -203,12 +203,7 @@ pub fn execute(mut job: Job, on: &mut dyn FnMut(Event<'_>)) -> Result<Outcome> {
     }
     on(Event::Stage(Stage::Condition));
     let steps = job.opts.steps.unwrap_or(generator.config().sample.steps);
-    let windows = duologue_params::window::starts(
-        cond.frames,
-        l,
-        duologue_params::window::generate_hop(l, job.opts.overlap.unwrap_or(l / 5)),
-    )
-    .len();
+    let windows = crate::window_starts(&cond, l, job.opts.overlap.unwrap_or(l / 5)).len();
     let duo = generate(&generator, &cond, &job.opts, &mut |done, total| on(Event::Sampling { done, total }))?;
     on(Event::Stage(Stage::Sample));
     std::fs::create_dir_all(&job.out)
