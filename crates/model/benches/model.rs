@@ -3,7 +3,10 @@
 //! configs/cpu.toml. The PyTorch twin is bench/torch_model.py (same network, same numbers).
 //!
 //! `cargo bench -p duologue-model --bench model -- [paper|cpu ...] [--gen-reps N]
-//! [--train-steps N] [--batch N] [--configs DIR]`
+//! [--train-steps N] [--batch N] [--configs DIR] [--profile]`
+//!
+//! `--profile` adds, per config, the time of each part of one sampling pass and of one training
+//! step ([`duologue_model::profile`] spans; the table in crates/model/README.md).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -12,12 +15,33 @@ use duologue_model::burn::module::Module;
 use duologue_model::burn::prelude::*;
 use duologue_model::diffusion::Rng;
 use duologue_model::losses::Stage;
+use duologue_model::profile;
 use duologue_model::{train, Clip, Config, DuoNet, Generator, SampleInput, TrainOptions, VecSource};
 use duologue_params::{N_ID, X_DIM};
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
+}
+
+/// Prints the recorded spans per call of the profiled work (`total` seconds over `runs` runs)
+/// as a markdown table, with what fell outside every span.
+fn print_profile(title: &str, total: f64, runs: usize) {
+    let spans = profile::stop();
+    let per = |d: f64| d / runs as f64 * 1e3;
+    println!("{title}: {:.1} ms\n| part | ms | share | calls |\n|---|---|---|---|", per(total));
+    let mut inside = 0.0;
+    for (n, d, c) in &spans {
+        let d = d.as_secs_f64();
+        inside += d;
+        println!("| {n} | {:.1} | {:.1}% | {} |", per(d), 100.0 * d / total, c / runs);
+    }
+    let rest = total - inside;
+    println!(
+        "| outside the spans (DDIM update, guidance, step loop) | {:.1} | {:.1}% | |",
+        per(rest),
+        100.0 * rest / total
+    );
 }
 
 fn clip(rng: &mut Rng, c: &Config) -> Clip {
@@ -46,6 +70,7 @@ fn main() {
             .and_then(|v| v.parse().ok())
             .unwrap_or(default)
     };
+    let profiling = args.iter().any(|a| a == "--profile");
     let mut names: Vec<&str> =
         args.iter().map(String::as_str).filter(|a| ["paper", "cpu", "tiny"].contains(a)).collect();
     if names.is_empty() {
@@ -97,10 +122,14 @@ fn main() {
                 s.elapsed().as_secs_f64()
             })
             .collect();
-        println!(
-            "[{name}] burn generate 10 s (8 DDIM steps, guidance 2.5): median {:.3} s over {reps}",
-            median(times)
-        );
+        let gen = median(times);
+        println!("[{name}] burn generate 10 s (8 DDIM steps, guidance 2.5): median {gen:.3} s over {reps}");
+        if profiling {
+            profile::start();
+            let s = Instant::now();
+            let _ = g.sample(&input).expect("sample");
+            print_profile(&format!("[{name}] profile: one 10 s window"), s.elapsed().as_secs_f64(), 1);
+        }
 
         let steps = flag("--train-steps", 6);
         let batch = flag("--batch", 4);
@@ -122,7 +151,14 @@ fn main() {
             time_limit: None,
         };
         let mut stamps = vec![Instant::now()];
-        train(&c, &mut data.clone(), &opts, &dev, |_| stamps.push(Instant::now())).expect("train");
+        train(&c, &mut data.clone(), &opts, &dev, |p| {
+            stamps.push(Instant::now());
+            // Steps after the first (allocation warm-up) are profiled.
+            if profiling && p.step == 1 {
+                profile::start();
+            }
+        })
+        .expect("train");
         let per_step: Vec<f64> = stamps.windows(2).skip(1).map(|w| (w[1] - w[0]).as_secs_f64()).collect();
         let t = median(per_step);
         println!(
@@ -130,6 +166,10 @@ fn main() {
             t,
             batch as f64 / t
         );
+        if profiling && steps > 1 {
+            let total = (stamps[stamps.len() - 1] - stamps[1]).as_secs_f64();
+            print_profile(&format!("[{name}] profile: training step (batch {batch})"), total, steps - 1);
+        }
         let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -5,7 +5,7 @@
 //! [`diffusion`] (schedule, DDIM, guidance, seeded RNG), [`losses`] (training losses, face
 //! geometry), [`data`] (clips, the [`BatchSource`] trait, batching), [`mod@train`] (the training
 //! loop), [`checkpoint`] (safetensors checkpoints), [`sample`] (generation of one window),
-//! [`device`] (device names such as `cuda:1`).
+//! [`device`] (device names such as `cuda:1`), [`profile`] (timing of the parts, for the bench).
 //!
 //! Backends: the code is backend-agnostic (burn 0.22 tensors carry no backend type; the
 //! [`burn::prelude::Device`] passed in decides). CI and the default build use the `flex` CPU
@@ -22,6 +22,7 @@ pub mod diffusion;
 mod error;
 pub mod losses;
 pub mod network;
+pub mod profile;
 pub mod sample;
 pub mod train;
 

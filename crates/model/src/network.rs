@@ -19,14 +19,17 @@
 //! Shapes: B clips, L frames, W width, N = 2B stacked streams, T frames at a level.
 
 use burn::module::Param;
-use burn::nn::attention::{MhaInput, MultiHeadAttention, MultiHeadAttentionConfig};
+use burn::nn::attention::{MultiHeadAttention, MultiHeadAttentionConfig};
 use burn::nn::conv::{Conv1d, Conv1dConfig};
 use burn::nn::{GroupNorm, GroupNormConfig, Initializer, Linear, LinearConfig, PaddingConfig1d};
 use burn::prelude::*;
 use burn::tensor::activation::silu;
+use burn::tensor::module::attention as fused_attention;
+use burn::tensor::ops::AttentionModuleOptions;
 use duologue_params::X_DIM;
 
 use crate::config::ModelConfig;
+use crate::profile::span;
 
 /// Conditioning of one batch (host-independent tensors on the model's device).
 #[derive(Debug, Clone)]
@@ -148,6 +151,29 @@ fn attention(c: &ModelConfig, device: &Device) -> Attn {
     }
 }
 
+/// Multi-head attention with `mha`'s weights (`q` `[N, T, W]` attends to `kv` `[N, S, W]`),
+/// computed by burn's attention operation rather than `MultiHeadAttention::forward`'s
+/// matmul-softmax-matmul: on `flex` that is the backend's fused kernel (4.4x faster at 250
+/// frames, crates/model/README.md), under autodiff burn's composite of the same operations.
+/// Same result up to float rounding (scale 1/sqrt(d_k), no mask, no dropout: the module's
+/// own dropout is 0).
+fn attend(mha: &MultiHeadAttention, q: Tensor<3>, kv: Tensor<3>) -> Tensor<3> {
+    let [n, t, w] = q.dims();
+    let s = kv.dims()[1];
+    let (h, dk) = (mha.n_heads, mha.d_k);
+    let heads =
+        |x: Tensor<3>, lin: &Linear, len: usize| lin.forward(x).reshape([n, len, h, dk]).swap_dims(1, 2);
+    let ctx = fused_attention(
+        heads(q, &mha.query, t),
+        heads(kv.clone(), &mha.key, s),
+        heads(kv, &mha.value, s),
+        None,
+        None,
+        AttentionModuleOptions::default(),
+    ); // [N, H, T, dk]
+    mha.output.forward(ctx.swap_dims(1, 2).reshape([n, t, w]))
+}
+
 /// Exchanges the A and B halves of a stacked `[2B, ...]` tensor.
 fn swap_streams(h: Tensor<3>) -> Tensor<3> {
     let n = h.dims()[0] / 2;
@@ -169,20 +195,27 @@ impl SubBlock {
 
     /// `h` `[N, W, T]`, `emb` `[N, T, W]` -> `[N, W, T]`.
     fn forward(&self, h: Tensor<3>, emb: Tensor<3>) -> Tensor<3> {
-        let r = self.conv1.forward(silu(self.norm1.forward(h.clone())));
-        let r = self.film.forward(self.norm2.forward(r), emb);
-        let mut h = h + self.conv2.forward(silu(r));
+        let r = span("groupnorm+silu", || silu(self.norm1.forward(h.clone())));
+        let r = span("conv", || self.conv1.forward(r));
+        let r = span("groupnorm+silu", || self.norm2.forward(r));
+        let r = span("film", || self.film.forward(r, emb));
+        let r = span("conv", || self.conv2.forward(silu(r)));
+        let mut h = span("residual add", || h + r);
         if let Some(Attn { norm, mha }) = &self.self_attn {
-            let q = norm.forward(h.clone()).swap_dims(1, 2); // [N, T, W]
-            let a = mha.forward(MhaInput::self_attn(q)).context;
-            h = h + a.swap_dims(1, 2);
+            h = span("self-attention", || {
+                let q = norm.forward(h.clone()).swap_dims(1, 2); // [N, T, W]
+                let a = attend(mha, q.clone(), q);
+                h + a.swap_dims(1, 2)
+            });
         }
         if let Some(Attn { norm, mha }) = &self.cross_attn {
             // Eq. 3-4: h'_A = Attn(Q_A, K_B, V_B), h'_B = Attn(Q_B, K_A, V_A), shared weights.
-            let q = norm.forward(h.clone()).swap_dims(1, 2); // [N, T, W]
-            let kv = swap_streams(q.clone());
-            let a = mha.forward(MhaInput::new(q, kv.clone(), kv)).context;
-            h = h + a.swap_dims(1, 2);
+            h = span("cross-attention", || {
+                let q = norm.forward(h.clone()).swap_dims(1, 2); // [N, T, W]
+                let kv = swap_streams(q.clone());
+                let a = attend(mha, q, kv);
+                h + a.swap_dims(1, 2)
+            });
         }
         h
     }
@@ -331,26 +364,30 @@ impl DuoNet {
         cond: &Cond,
     ) -> (Tensor<3>, Tensor<3>) {
         let [b, _l, _] = x_a.dims();
-        let c = self.conditioning(cond); // [N, L, Dc]
-        let t = Tensor::cat(vec![time.clone(), time], 0); // [N]
-        let temb = self.time2.forward(silu(self.time1.forward(time_features(t, self.width)))); // [N, W]
-        let cemb = self.cond2.forward(silu(self.cond1.forward(c.clone()))); // [N, L, W]
-        let emb = cemb + temb.unsqueeze_dim::<3>(1); // [N, L, W]
+        let c = span("conditioning c(k)", || self.conditioning(cond)); // [N, L, Dc]
+        let emb = span("conditioning projection", || {
+            let t = Tensor::cat(vec![time.clone(), time], 0); // [N]
+            let temb = self.time2.forward(silu(self.time1.forward(time_features(t, self.width)))); // [N, W]
+            let cemb = self.cond2.forward(silu(self.cond1.forward(c.clone()))); // [N, L, W]
+            cemb + temb.unsqueeze_dim::<3>(1) // [N, L, W]
+        });
         let x = Tensor::cat(vec![x_a, x_b], 0); // [N, L, 78]
-        let mut h = self.input.forward(Tensor::cat(vec![x, c], 2).swap_dims(1, 2)); // [N, W, L]
+        let mut h = span("input conv", || self.input.forward(Tensor::cat(vec![x, c], 2).swap_dims(1, 2))); // [N, W, L]
 
         // Per-level embeddings: average-pool the frame embedding with the time axis.
         let mut embs = vec![emb];
         for _ in 1..self.encoder.len() {
             let e = embs.last().expect("level 0 exists").clone();
             let [n, t, w] = e.dims();
-            embs.push(e.reshape([n, t / 2, 2, w]).mean_dim(2).reshape([n, t / 2, w]));
+            embs.push(span("conditioning projection", || {
+                e.reshape([n, t / 2, 2, w]).mean_dim(2).reshape([n, t / 2, w])
+            }));
         }
 
         let mut skips = Vec::with_capacity(self.encoder.len());
         for (i, level) in self.encoder.iter().enumerate() {
             if i > 0 {
-                h = self.down[i - 1].forward(h); // [N, W, T/2]
+                h = span("down/up conv", || self.down[i - 1].forward(h)); // [N, W, T/2]
             }
             h = level.forward(h, embs[i].clone());
             skips.push(h.clone());
@@ -360,11 +397,12 @@ impl DuoNet {
                 let [n, w, t] = h.dims();
                 // Nearest-neighbour x2 along time, then a convolution to smooth it.
                 let rep = h.unsqueeze_dim::<4>(3).expand([n, w, t, 2]).reshape([n, w, 2 * t]);
-                h = self.up[i].forward(rep);
+                h = span("down/up conv", || self.up[i].forward(rep));
             }
-            h = self.decoder[i].forward(h + skips[i].clone(), embs[i].clone());
+            let joined = span("residual add", || h + skips[i].clone());
+            h = self.decoder[i].forward(joined, embs[i].clone());
         }
-        let y = self.output.forward(silu(self.out_norm.forward(h))).swap_dims(1, 2); // [N, L, 78]
+        let y = span("output conv", || self.output.forward(silu(self.out_norm.forward(h))).swap_dims(1, 2)); // [N, L, 78]
         (y.clone().narrow(0, 0, b), y.narrow(0, b, b))
     }
 
@@ -382,4 +420,35 @@ pub fn split_x(x: Tensor<3>) -> (Tensor<3>, Tensor<3>, Tensor<3>) {
         x.clone().narrow(2, THETA.start, THETA.len()),
         x.narrow(2, DT.start, DT.len()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::nn::attention::MhaInput;
+    use burn::tensor::Distribution;
+
+    /// [`attend`] computes what burn-nn's `MultiHeadAttention::forward` computes, on the plain
+    /// device (flex's fused kernel, both the short-sequence and the tiled path) and under
+    /// autodiff (the composite), for self- and cross-attention.
+    #[test]
+    fn attend_matches_the_attention_module() {
+        for device in [Device::flex(), Device::flex().autodiff()] {
+            device.seed(3);
+            let mha = MultiHeadAttentionConfig::new(32, 4).with_dropout(0.0).init(&device);
+            for (t, s) in [(6, 6), (9, 5), (600, 600)] {
+                let q = Tensor::<3>::random([2, t, 32], Distribution::Normal(0.0, 1.0), &device);
+                let kv = Tensor::<3>::random([2, s, 32], Distribution::Normal(0.0, 1.0), &device);
+                let want = mha.forward(MhaInput::new(q.clone(), kv.clone(), kv.clone())).context;
+                let got = attend(&mha, q, kv);
+                assert_eq!(got.dims(), [2, t, 32]);
+                let err = (got - want.clone()).abs().max().into_scalar::<f32>();
+                let size = want.abs().max().into_scalar::<f32>();
+                assert!(
+                    err <= 1e-5 * size.max(1.0),
+                    "T {t}, S {s}: max difference {err} (values up to {size})"
+                );
+            }
+        }
+    }
 }

@@ -34,6 +34,7 @@ use crate::checkpoint;
 use crate::config::Config;
 use crate::data::BatchSource;
 use crate::losses::{FaceGeometry, Stage};
+use crate::profile::span;
 use crate::ModelError;
 use checkpoints::Checkpoints;
 use step::{Devices, Grads};
@@ -173,8 +174,10 @@ pub fn train(
     let mut timed_out = false;
     while state.step < tc.steps {
         let lr = learning_rate(state.step, tc.lr, tc.warmup_steps);
-        let batch = step::draw_batch(&mut state.rng, data, config, &ad)?;
-        let noise = step::draw_noise(&mut state.rng, tc.batch_size, config.model.frames);
+        let batch =
+            span("data: clips + batch upload", || step::draw_batch(&mut state.rng, data, config, &ad))?;
+        let noise =
+            span("data: noise draw", || step::draw_noise(&mut state.rng, tc.batch_size, config.model.frames));
         let log_terms = checkpoints::logs_terms(tc, state.step);
         let out = step::run(
             &state.model,
@@ -189,18 +192,20 @@ pub fn train(
         if !out.loss.is_finite() {
             return Err(ModelError::Diverged { step: state.step + 1, loss: out.loss });
         }
-        state.model = match out.grads {
+        state.model = span("AdamW + clipping", || match out.grads {
             Grads::One(g) => state.optim.step(lr, state.model, g),
             Grads::Multi(g) => state.optim.step_multi(lr, state.model, g),
-        };
-        state.ema = ema::ema_update(state.ema, &state.model, tc.ema_decay);
+        });
+        state.ema = span("EMA", || ema::ema_update(state.ema, &state.model, tc.ema_decay));
         state.step += 1;
         let step = state.step;
         last_loss = out.loss;
         timed_out = opts.time_limit.is_some_and(|t| started.elapsed() >= t) && step < tc.steps;
 
         let val_loss = if checkpoints::validates(tc, step, timed_out) {
-            step::validation_loss(&state.ema, &validation, opts.stage, config, face, device)?
+            span("validation", || {
+                step::validation_loss(&state.ema, &validation, opts.stage, config, face, device)
+            })?
         } else {
             None
         };
@@ -209,7 +214,7 @@ pub fn train(
             state.metrics.append(step, out.loss, lr, &out.named, val_loss)?;
         }
         progress(&Progress { step, total: tc.steps, loss: out.loss, lr, val_loss });
-        files.on_schedule(&state)?;
+        span("checkpoints + log", || files.on_schedule(&state))?;
         if timed_out {
             break;
         }

@@ -7,6 +7,7 @@ use crate::data::{make_batch, Batch, BatchSource, Clip};
 use crate::diffusion::{add_noise, Rng};
 use crate::losses::{losses, FaceGeometry, LossTerms, Stage};
 use crate::network::DuoNet;
+use crate::profile::span;
 use crate::ModelError;
 use burn::module::Module;
 use burn::optim::{GradientsParams, MultiGradientsParams};
@@ -70,15 +71,20 @@ fn step_loss(
     device: &Device,
 ) -> LossTerms {
     let [b, l, _] = batch.z_a.dims();
-    let e = |v: Vec<f32>| Tensor::<3>::from_data(TensorData::new(v, [b, l, X_DIM]), device);
-    let zt_a = add_noise(batch.z_a.clone(), e(eps.0), times);
-    let zt_b = add_noise(batch.z_b.clone(), e(eps.1), times);
-    let t = Tensor::<1>::from_data(
-        TensorData::new(times.iter().map(|&t| t as f32).collect::<Vec<_>>(), [b]),
-        device,
-    );
+    let (zt_a, zt_b, t) = span("noising (upload + add)", || {
+        let e = |v: Vec<f32>| Tensor::<3>::from_data(TensorData::new(v, [b, l, X_DIM]), device);
+        let zt_a = add_noise(batch.z_a.clone(), e(eps.0), times);
+        let zt_b = add_noise(batch.z_b.clone(), e(eps.1), times);
+        let t = Tensor::<1>::from_data(
+            TensorData::new(times.iter().map(|&t| t as f32).collect::<Vec<_>>(), [b]),
+            device,
+        );
+        (zt_a, zt_b, t)
+    });
     let (ha, hb) = model.forward(zt_a, zt_b, t, &batch.cond);
-    losses(ha, hb, batch, stage, &config.train.loss, config.model.scale, face)
+    span("losses (face model, gaze)", || {
+        losses(ha, hb, batch, stage, &config.train.loss, config.model.scale, face)
+    })
 }
 
 /// Draws the random parts of one step: times and noise (A then B).
@@ -182,9 +188,12 @@ pub(super) fn run(
     let replicas = &devices.replicas;
     if replicas.len() == 1 {
         let terms = step_loss(model, batch, (times, eps), stage, config, face, &replicas[0]);
-        let named = if log_terms { scalars(&terms, 1.0) } else { Vec::new() };
-        let loss = terms.total.clone().into_scalar::<f32>();
-        let grads = Grads::One(GradientsParams::from_grads(terms.total.backward(), model));
+        let (named, loss) = span("loss readback", || {
+            let named = if log_terms { scalars(&terms, 1.0) } else { Vec::new() };
+            (named, terms.total.clone().into_scalar::<f32>())
+        });
+        let grads = span("backward", || terms.total.backward());
+        let grads = Grads::One(span("gradients by parameter", || GradientsParams::from_grads(grads, model)));
         return StepOutput { loss, named, grads };
     }
     let per = X_DIM * config.model.frames;
