@@ -3,7 +3,7 @@
 //! configs/cpu.toml. The PyTorch twin is bench/torch_model.py (same network, same numbers).
 //!
 //! `cargo bench -p duologue-model --bench model -- [paper|cpu ...] [--gen-reps N]
-//! [--train-steps N] [--batch N] [--configs DIR] [--profile]`
+//! [--train-steps N] [--batch N] [--configs DIR] [--profile] [--velocity]`
 //!
 //! `--profile` adds, per config, the time of each part of one sampling pass and of one training
 //! step ([`duologue_model::profile`] spans; the table in crates/model/README.md).
@@ -11,10 +11,11 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use duologue_face::FaceModel;
 use duologue_model::burn::module::Module;
 use duologue_model::burn::prelude::*;
 use duologue_model::diffusion::Rng;
-use duologue_model::losses::Stage;
+use duologue_model::losses::{FaceGeometry, Stage};
 use duologue_model::profile;
 use duologue_model::{train, Clip, Config, DuoNet, Generator, SampleInput, TrainOptions, VecSource};
 use duologue_params::{N_ID, X_DIM};
@@ -146,7 +147,12 @@ fn main() {
             stage: Stage::One,
             init_from: None,
             resume: false,
-            face: None,
+            // `--velocity`: the vertex-velocity loss through the face model, as `duologue train`
+            // has it (the PyTorch twin does not yet, so the side-by-side leaves it out).
+            face: args.iter().any(|a| a == "--velocity").then(|| {
+                FaceGeometry::from_face_model(FaceModel::shared(), c.train.loss.velocity_vertices)
+                    .expect("face geometry")
+            }),
             extra_devices: vec![],
             time_limit: None,
         };
