@@ -15,7 +15,7 @@ pub mod rng;
 pub mod window;
 
 pub use error::ParamsError;
-pub use npz::{read_npz, write_npz, Npz};
+pub use npz::{read_npz, read_npz_only, write_npz, Npz};
 
 use std::ops::Range;
 use std::path::Path;
@@ -242,7 +242,9 @@ impl Duo {
 
     /// Read a result file, checking every array's name, shape and values.
     pub fn read(path: &Path) -> Result<Self, ParamsError> {
-        let npz = read_npz(path)?;
+        // Only the arrays of DESIGN §6: other members are never inflated.
+        let names = ["x_A", "x_B", "beta_A", "beta_B", "t0_A", "t0_B", "m_A", "m_B", "fps"];
+        let npz = read_npz_only(path, &names)?;
         Self::from_npz(&npz, path)
     }
 
