@@ -116,3 +116,15 @@ fn bench_generate_rejects_an_unknown_model_in_one_line() {
     assert!(err.contains("unknown model \"huge\""), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn bench_generate_refuses_durations_it_could_not_hold_before_any_work() {
+    let dir = tempdir("long");
+    let work = dir.join("work");
+    let run = duologue(&["bench", "generate", "--durations", "10,1000h", "--work", work.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success() && !err.contains("panicked"), "{err}");
+    assert!(err.contains("60000 minutes is longer than generate accepts by default (180 minutes)"), "{err}");
+    assert!(!work.exists(), "nothing was written");
+    let _ = std::fs::remove_dir_all(&dir);
+}

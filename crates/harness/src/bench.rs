@@ -315,6 +315,16 @@ pub fn bench_generate(spec: &BenchSpec, on: &mut dyn FnMut(BenchEvent<'_>)) -> R
             "every duration must be at least one 25 fps frame (0.04 s)".into(),
         ));
     }
+    // The speech for the longest case is held in memory (3.8 MB a minute): no longer than what
+    // `generate` accepts by default.
+    let most = duologue_pipeline::DEFAULT_MAX_MINUTES * 60.0;
+    if let Some(d) = spec.durations.iter().find(|d| **d > most) {
+        return Err(HarnessError::Invalid(format!(
+            "a duration of {:.0} minutes is longer than generate accepts by default ({:.0} minutes)",
+            d / 60.0,
+            most / 60.0
+        )));
+    }
     std::fs::create_dir_all(&spec.work).map_err(io(&spec.work))?;
     if spec.model.is_some() && !spec.configs.iter().any(|c| c == "default") {
         return Err(HarnessError::Invalid("--model is timed as `default`: add default to --configs".into()));
