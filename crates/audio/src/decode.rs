@@ -75,6 +75,11 @@ pub enum Warning {
     },
     /// No voice activity was found anywhere: all masks are zero.
     Silence,
+    /// A mixed recording sounded like one voice, so all its speech went to A.
+    OneVoice {
+        /// What the speaker embeddings showed.
+        why: String,
+    },
 }
 
 impl fmt::Display for Warning {
@@ -97,6 +102,12 @@ impl fmt::Display for Warning {
                 write!(f, "tracks differ in length ({a:.2} s vs {b:.2} s); the shorter is padded")
             }
             Warning::Silence => write!(f, "no speech detected: masks are all zero"),
+            Warning::OneVoice { why } => write!(
+                f,
+                "this sounds like one voice ({why}), so all speech goes to A; if two people talk, \
+                 give their separate recordings with --tracks A B, or --stereo when each has a \
+                 channel of one file"
+            ),
         }
     }
 }

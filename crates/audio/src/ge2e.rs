@@ -9,6 +9,7 @@
 
 use crate::diarize::SpeakerEmbedder;
 use crate::error::Result;
+pub use crate::mel::slaney_filterbank;
 use crate::weights::{to_vec, Weights};
 use burn::prelude::*;
 use burn::tensor::activation::{relu, sigmoid};
@@ -27,49 +28,6 @@ pub const PARTIAL_FRAMES: usize = 160;
 /// LSTM width and embedding size.
 pub const HIDDEN: usize = 256;
 const LAYERS: usize = 3;
-
-/// Slaney's mel scale (librosa's default, `htk=False`).
-pub fn slaney_hz_to_mel(hz: f64) -> f64 {
-    let (f_sp, min_log_hz, min_log_mel, logstep) = (200.0 / 3.0, 1000.0, 15.0, (6.4f64).ln() / 27.0);
-    if hz >= min_log_hz {
-        min_log_mel + (hz / min_log_hz).ln() / logstep
-    } else {
-        hz / f_sp
-    }
-}
-
-/// Inverse of [`slaney_hz_to_mel`].
-pub fn slaney_mel_to_hz(mel: f64) -> f64 {
-    let (f_sp, min_log_hz, min_log_mel, logstep) = (200.0 / 3.0, 1000.0, 15.0, (6.4f64).ln() / 27.0);
-    if mel >= min_log_mel {
-        min_log_hz * (logstep * (mel - min_log_mel)).exp()
-    } else {
-        f_sp * mel
-    }
-}
-
-/// librosa.filters.mel(sr, n_fft, n_mels, fmin=0, fmax=sr/2, htk=False, norm="slaney"):
-/// `[n_mels][n_fft/2 + 1]`, area-normalised triangles.
-pub fn slaney_filterbank(sr: f64, n_fft: usize, n_mels: usize) -> Vec<Vec<f32>> {
-    let bins = n_fft / 2 + 1;
-    let fft_hz: Vec<f64> = (0..bins).map(|i| i as f64 * sr / n_fft as f64).collect();
-    let (lo, hi) = (slaney_hz_to_mel(0.0), slaney_hz_to_mel(sr / 2.0));
-    let mel_hz: Vec<f64> =
-        (0..n_mels + 2).map(|i| slaney_mel_to_hz(lo + (hi - lo) * i as f64 / (n_mels + 1) as f64)).collect();
-    (0..n_mels)
-        .map(|m| {
-            let enorm = 2.0 / (mel_hz[m + 2] - mel_hz[m]);
-            fft_hz
-                .iter()
-                .map(|&f| {
-                    let lower = (f - mel_hz[m]) / (mel_hz[m + 1] - mel_hz[m]);
-                    let upper = (mel_hz[m + 2] - f) / (mel_hz[m + 2] - mel_hz[m + 1]);
-                    (lower.min(upper).max(0.0) * enorm) as f32
-                })
-                .collect()
-        })
-        .collect()
-}
 
 /// librosa.feature.melspectrogram(y, sr=16000, n_fft=400, hop_length=160, n_mels=40) (power,
 /// centred frames with zero padding, periodic Hann), transposed: `[1 + len/160, 40]` row-major.
@@ -134,7 +92,18 @@ pub struct Ge2e {
     lin_b: Tensor<2>,
 }
 
+/// The shipped weights (Resemblyzer 0.1.4, Apache-2.0), built into the binary so that the
+/// default speaker masks need no file.
+static DEFAULT_WEIGHTS: &[u8] = include_bytes!("../weights/ge2e_resemblyzer.safetensors");
+
 impl Ge2e {
+    /// The shipped encoder (weights embedded in the binary) on burn's CPU backend.
+    pub fn embedded() -> Result<Self> {
+        let w =
+            Weights::from_bytes("ge2e_resemblyzer.safetensors (embedded)".into(), DEFAULT_WEIGHTS.to_vec())?;
+        Self::from_weights(&w, &Device::flex())
+    }
+
     /// Loads converted Resemblyzer weights onto burn's CPU backend.
     pub fn open(path: &Path) -> Result<Self> {
         Self::load(path, &Device::flex())
@@ -244,10 +213,23 @@ impl SpeakerEmbedder for Ge2e {
         self.forward(mel, 1, frames).unwrap_or_else(|_| vec![0.0; HIDDEN])
     }
 
-    /// 256 dimensions spread the variance thin: measured 0.12-0.22 explained on two-voice
-    /// espeak-ng conversations (benches/audio.rs), so the one-voice cut is lower.
+    /// 256 dimensions spread the variance thin: 0.08-0.25 explained on two-voice espeak-ng
+    /// conversations and 0.06-0.10 on one voice (benches/masks.rs), so the spread alone cannot
+    /// count voices; this only rules out splits of almost nothing, and
+    /// [`SpeakerEmbedder::max_similarity`] decides.
     fn min_split(&self) -> f32 {
-        0.08
+        0.03
+    }
+
+    /// Cluster means of one voice: cosine 0.92-0.97; of two voices: 0.68-0.92 (30 two-voice
+    /// mixes and 10 monologues of benches/masks.rs, seed 18).
+    fn max_similarity(&self) -> Option<f32> {
+        Some(0.93)
+    }
+
+    /// GE2E was trained on 1.6 s partials.
+    fn window(&self) -> usize {
+        40
     }
 
     /// Equally long segments run as one batch through the LSTM.
@@ -269,15 +251,6 @@ impl SpeakerEmbedder for Ge2e {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn slaney_scale_is_linear_below_1k_and_log_above() {
-        assert!((slaney_hz_to_mel(1000.0) - 15.0).abs() < 1e-9);
-        assert!((slaney_hz_to_mel(500.0) - 7.5).abs() < 1e-9);
-        for hz in [0.0, 300.0, 1000.0, 4000.0, 8000.0] {
-            assert!((slaney_mel_to_hz(slaney_hz_to_mel(hz)) - hz).abs() < 1e-6);
-        }
-    }
 
     #[test]
     fn partials_follow_resemblyzer() {

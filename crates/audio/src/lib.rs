@@ -21,6 +21,8 @@ pub mod mel;
 pub mod pipeline;
 mod report;
 pub mod resample;
+pub mod reseg;
+pub mod score;
 pub mod silero;
 pub mod vad;
 pub mod wav;
@@ -33,6 +35,6 @@ pub use features::{FeatureExtractor, Features};
 pub use mask::{SmoothConfig, Summary};
 pub use mel::{LogMel, LogMelConfig};
 pub use pipeline::{
-    masks_from_audio, masks_from_audio_with, speaker_masks, speaker_masks_with, MaskOptions, Masks, Source,
-    VadKind,
+    masks_from_audio, masks_from_audio_report, masks_from_audio_with, mixed_masks, speaker_masks,
+    speaker_masks_with, EmbedderKind, MaskOptions, Masks, MixMasks, MixReport, Source, VadKind,
 };

@@ -198,9 +198,61 @@ pub fn fill_span(audio: &[f32], k: usize, span: &mut [f32]) {
     }
 }
 
+/// Slaney's mel scale (librosa's default, `htk=False`).
+pub fn slaney_hz_to_mel(hz: f64) -> f64 {
+    let (f_sp, min_log_hz, min_log_mel, logstep) = (200.0 / 3.0, 1000.0, 15.0, (6.4f64).ln() / 27.0);
+    if hz >= min_log_hz {
+        min_log_mel + (hz / min_log_hz).ln() / logstep
+    } else {
+        hz / f_sp
+    }
+}
+
+/// Inverse of [`slaney_hz_to_mel`].
+pub fn slaney_mel_to_hz(mel: f64) -> f64 {
+    let (f_sp, min_log_hz, min_log_mel, logstep) = (200.0 / 3.0, 1000.0, 15.0, (6.4f64).ln() / 27.0);
+    if mel >= min_log_mel {
+        min_log_hz * (logstep * (mel - min_log_mel)).exp()
+    } else {
+        f_sp * mel
+    }
+}
+
+/// librosa.filters.mel(sr, n_fft, n_mels, fmin=0, fmax=sr/2, htk=False, norm="slaney"):
+/// `[n_mels][n_fft/2 + 1]`, area-normalised triangles.
+pub fn slaney_filterbank(sr: f64, n_fft: usize, n_mels: usize) -> Vec<Vec<f32>> {
+    let bins = n_fft / 2 + 1;
+    let fft_hz: Vec<f64> = (0..bins).map(|i| i as f64 * sr / n_fft as f64).collect();
+    let (lo, hi) = (slaney_hz_to_mel(0.0), slaney_hz_to_mel(sr / 2.0));
+    let mel_hz: Vec<f64> =
+        (0..n_mels + 2).map(|i| slaney_mel_to_hz(lo + (hi - lo) * i as f64 / (n_mels + 1) as f64)).collect();
+    (0..n_mels)
+        .map(|m| {
+            let enorm = 2.0 / (mel_hz[m + 2] - mel_hz[m]);
+            fft_hz
+                .iter()
+                .map(|&f| {
+                    let lower = (f - mel_hz[m]) / (mel_hz[m + 1] - mel_hz[m]);
+                    let upper = (mel_hz[m + 2] - f) / (mel_hz[m + 2] - mel_hz[m + 1]);
+                    (lower.min(upper).max(0.0) * enorm) as f32
+                })
+                .collect()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slaney_scale_is_linear_below_1k_and_log_above() {
+        assert!((slaney_hz_to_mel(1000.0) - 15.0).abs() < 1e-9);
+        assert!((slaney_hz_to_mel(500.0) - 7.5).abs() < 1e-9);
+        for hz in [0.0, 300.0, 1000.0, 4000.0, 8000.0] {
+            assert!((slaney_mel_to_hz(slaney_hz_to_mel(hz)) - hz).abs() < 1e-6);
+        }
+    }
 
     #[test]
     fn mel_scale_round_trips() {

@@ -1,15 +1,43 @@
 //! The speaker masks as a report (DESIGN §5): JSON with the per-frame values rounded to
 //! 1/1000, or a few lines for people.
 
-use crate::pipeline::Masks;
+use crate::pipeline::{Masks, MixReport};
 use duologue_params::FPS;
 
 fn r3(v: f32) -> f64 {
     (v as f64 * 1000.0).round() / 1000.0
 }
 
+impl MixReport {
+    /// `{"speakers", "confidence", "separation", "needed", "similarity", "one_voice"}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "speakers": self.speakers,
+            "confidence": r3(self.confidence),
+            "separation": r3(self.separation),
+            "needed": r3(self.needed),
+            "similarity": r3(self.similarity),
+            "one_voice": self.one_voice,
+        })
+    }
+
+    /// One line: voices found and how sure the split is.
+    pub fn summary_text(&self) -> String {
+        match (self.speakers, &self.one_voice) {
+            (2, _) => format!(
+                "  two voices, split confidence {:.2} (voice similarity {:.2}, separation {:.2})\n",
+                self.confidence, self.similarity, self.separation
+            ),
+            (0, _) => "  no speech found\n".to_string(),
+            (_, Some(why)) => format!("  one voice: {why}\n"),
+            (_, None) => "  one voice\n".to_string(),
+        }
+    }
+}
+
 impl Masks {
-    /// `{"file", "method", "fps", "frames", "m_A", "m_B", "summary", "warnings"}`.
+    /// `{"file", "method", "fps", "frames", "m_A", "m_B", "summary", "mix", "warnings"}`;
+    /// `mix` ([`MixReport::to_json`]) is null for two tracks.
     pub fn to_json(&self) -> serde_json::Value {
         let round3 = |m: &[f32]| m.iter().map(|&v| r3(v)).collect::<Vec<f64>>();
         let s = &self.summary;
@@ -28,12 +56,14 @@ impl Masks {
                 "silence": r3(s.silence),
                 "turns": s.turns,
             },
+            "mix": self.mix.as_ref().map(MixReport::to_json),
             "warnings": self.warnings.iter().map(|(f, w)| format!("{}: {w}", f.display())).collect::<Vec<_>>(),
         })
     }
 
     /// Length, method, each person's speaking time, overlap, silence and turns.
     pub fn summary_text(&self) -> String {
+        let mix = self.mix.as_ref().map(MixReport::summary_text).unwrap_or_default();
         let s = &self.summary;
         let pct = |x: f32| if s.seconds > 0.0 { 100.0 * x / s.seconds } else { 0.0 };
         format!(
@@ -52,6 +82,6 @@ impl Masks {
             s.overlap,
             s.silence,
             s.turns
-        )
+        ) + &mix
     }
 }

@@ -2,7 +2,7 @@
 //! log-mel features, both speaker masks, the layout's first-frame positions and identities.
 
 use crate::{PipelineError, Result};
-use duologue_audio::{mel::frames_for, LogMel, LogMelConfig, MaskOptions};
+use duologue_audio::{mel::frames_for, LogMel, LogMelConfig, MaskOptions, MixReport};
 use duologue_layout::Layout;
 use duologue_params::rng::Xoshiro256;
 use duologue_params::{HOP, N_ID};
@@ -59,6 +59,18 @@ impl Conditioning {
         masks: &MaskOptions,
         min_frames: usize,
     ) -> Result<Self> {
+        Self::from_audio_report(tracks, layout, betas, masks, min_frames).map(|(c, _)| c)
+    }
+
+    /// [`Self::from_audio`] plus, for one mixed track, what splitting it into two voices found
+    /// (voices, confidence; None for two tracks).
+    pub fn from_audio_report(
+        tracks: &[Vec<f32>],
+        layout: &Layout,
+        betas: (Vec<f32>, Vec<f32>),
+        masks: &MaskOptions,
+        min_frames: usize,
+    ) -> Result<(Self, Option<MixReport>)> {
         let samples = tracks.first().map_or(0, Vec::len);
         if tracks.is_empty() || tracks.len() > 2 || tracks.iter().any(|t| t.len() != samples) {
             return Err(PipelineError::Input("expected one track, or two tracks of equal length".into()));
@@ -66,11 +78,11 @@ impl Conditioning {
         if samples < HOP {
             return Err(PipelineError::TooShort { samples });
         }
-        let (m_a, m_b) = duologue_audio::masks_from_audio(tracks, masks)?;
+        let (m_a, m_b, report) = duologue_audio::masks_from_audio_report(tracks, masks)?;
         let t0 = [layout.a, layout.b];
         // The conversation as one signal. One track is used as it is: no second copy of an
         // hours-long recording before the padded one.
-        Ok(match tracks {
+        let cond = match tracks {
             [one] => Self::from_mix(one, (m_a, m_b), t0, betas, min_frames),
             _ => {
                 let mix: Vec<f32> = (0..samples)
@@ -78,7 +90,8 @@ impl Conditioning {
                     .collect();
                 Self::from_mix(&mix, (m_a, m_b), t0, betas, min_frames)
             }
-        })
+        };
+        Ok((cond, report))
     }
 
     /// From the 16 kHz mix, both masks (resized to the mix's frames), the first-frame positions

@@ -7,7 +7,8 @@ use crate::{
     default_generator, generate, load_generator, random_betas, read_audio, resolve_layout, write_mix_wav,
     AudioInput, Conditioning, GenerateOptions, LayoutSpec, PipelineError, Result, DEFAULT_MODEL_LABEL,
 };
-use duologue_audio::MaskOptions;
+use duologue_audio::mask::summarize;
+use duologue_audio::{MaskOptions, MixReport, Warning};
 use duologue_export::{write_exports, Format, Settings, Written};
 use duologue_layout::{Layout, LlmClient};
 use std::path::PathBuf;
@@ -140,10 +141,45 @@ pub struct Outcome {
     pub steps: usize,
     /// Whether anyone speaks (a mask reaches 0.5 somewhere).
     pub speech_found: bool,
+    /// Who speaks when, and how sure the split of a mixed recording is.
+    pub masks: MaskReport,
+}
+
+/// The speaker masks a generation was conditioned on, summed up.
+#[derive(Debug, Clone)]
+pub struct MaskReport {
+    /// Seconds A speaks (m_A >= 0.5).
+    pub speaking_a: f32,
+    /// Seconds B speaks.
+    pub speaking_b: f32,
+    /// Seconds both speak.
+    pub overlap: f32,
+    /// Turns.
+    pub turns: usize,
+    /// What splitting one mixed track found (None for two tracks).
+    pub mix: Option<MixReport>,
+}
+
+impl MaskReport {
+    fn new(cond: &Conditioning, mix: Option<MixReport>) -> Self {
+        let s = summarize(&cond.m_a, &cond.m_b);
+        Self { speaking_a: s.speaking_a, speaking_b: s.speaking_b, overlap: s.overlap, turns: s.turns, mix }
+    }
+
+    /// `{"speaking_A", "speaking_B", "overlap", "turns", "mix"}` (seconds).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "speaking_A": self.speaking_a,
+            "speaking_B": self.speaking_b,
+            "overlap": self.overlap,
+            "turns": self.turns,
+            "mix": self.mix.as_ref().map(MixReport::to_json),
+        })
+    }
 }
 
 impl Outcome {
-    /// The summary as JSON: result, frames, seconds, model, layout, warnings, files.
+    /// The summary as JSON: result, frames, seconds, model, layout, warnings, files, masks.
     pub fn to_json(&self) -> serde_json::Value {
         let files: Vec<_> = self
             .files
@@ -158,6 +194,7 @@ impl Outcome {
             "layout": {"A": self.layout.a, "B": self.layout.b},
             "warnings": self.warnings,
             "files": files,
+            "masks": self.masks.to_json(),
         })
     }
 }
@@ -191,8 +228,13 @@ pub fn execute(mut job: Job, on: &mut dyn FnMut(Event<'_>)) -> Result<Outcome> {
     }
     let l = generator.config().model.frames;
     let betas = job.identities.clone().unwrap_or_else(|| random_betas(job.opts.seed));
-    let cond = Conditioning::from_audio(&decoded.tracks, &layout, betas, &MaskOptions::default(), l)
-        .map_err(|e| PipelineError::Recording { path: main.clone(), source: Box::new(e) })?;
+    let (cond, mix) =
+        Conditioning::from_audio_report(&decoded.tracks, &layout, betas, &MaskOptions::default(), l)
+            .map_err(|e| PipelineError::Recording { path: main.clone(), source: Box::new(e) })?;
+    if let Some(why) = mix.as_ref().and_then(|m| m.one_voice.as_ref()) {
+        warn(format!("{}: {}", main.display(), Warning::OneVoice { why: why.clone() }), on);
+    }
+    let masks = MaskReport::new(&cond, mix);
     match cond.speaks() {
         [false, false] => {
             warn(format!("no speech found in {}; both people listen (idle) throughout", main.display()), on)
@@ -252,5 +294,6 @@ pub fn execute(mut job: Job, on: &mut dyn FnMut(Event<'_>)) -> Result<Outcome> {
         windows,
         steps,
         speech_found: !cond.silent(),
+        masks,
     })
 }
