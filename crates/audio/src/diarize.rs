@@ -235,7 +235,6 @@ pub struct WindowEmbeddings<E: SpeakerEmbedder> {
     cfg: DiarizeConfig,
     buf: Vec<f32>,
     next_start: usize,
-    samples: usize,
     /// (first frame, embedding) per window.
     windows: Vec<(usize, Vec<f32>)>,
     /// Windows cut but not embedded yet: (first frame, audio).
@@ -260,7 +259,6 @@ impl<E: SpeakerEmbedder> WindowEmbeddings<E> {
             cfg,
             buf: Vec::new(),
             next_start: 0,
-            samples: 0,
             windows: Vec::new(),
             pending: Vec::new(),
             mels: Vec::new(),
@@ -289,7 +287,6 @@ impl<E: SpeakerEmbedder> WindowEmbeddings<E> {
 
     fn consume(&mut self, audio: &[f32]) {
         self.buf.extend_from_slice(audio);
-        self.samples += audio.len();
         let (w, h) = (self.cfg.window * HOP, self.cfg.hop * HOP);
         while self.buf.len() >= w {
             self.pending.push((self.next_start, self.buf[..w].to_vec()));
@@ -318,22 +315,14 @@ impl<E: SpeakerEmbedder> WindowEmbeddings<E> {
             self.windows.push((self.next_start, e));
         }
         let e = &self.embedder;
-        let mut d = posteriors(&self.windows, vad_raw, &self.cfg, e.weights().as_deref(), e.min_split());
-        if let (Some(max), 2) = (e.max_similarity(), d.speakers) {
-            if d.similarity > max {
-                let why = format!(
-                    "the two most different groups of voice windows sound alike (cosine similarity {:.2}, \
-                     two people are told apart below {max:.2})",
-                    d.similarity
-                );
-                d = Diarization {
-                    p_first: vec![1.0; d.p_first.len()],
-                    speakers: 1,
-                    one_voice: Some(why),
-                    ..d
-                };
-            }
-        }
+        let mut d = posteriors(
+            &self.windows,
+            vad_raw,
+            &self.cfg,
+            e.weights().as_deref(),
+            e.min_split(),
+            e.max_similarity(),
+        );
         if let (Some(r), 2) = (self.cfg.reseg, d.speakers) {
             self.mels.extend(mel_frames(&self.buf, self.buf.len().div_ceil(160)));
             d.p_first = resegment(&self.mels, vad_raw, &d.p_first, &r);
@@ -435,8 +424,8 @@ pub fn explained(rows: &[Vec<f32>], c: &[Vec<f32>; 2]) -> f32 {
 pub struct Diarization {
     /// Per-frame p(the first cluster speaks | someone speaks).
     pub p_first: Vec<f32>,
-    /// Voices found: 2, or 1 when two clusters do not explain the embeddings well enough
-    /// (then `p_first` is all 1), 0 when no window was voiced.
+    /// Voices found: 2, or 1 when two clusters do not explain the embeddings well enough or
+    /// sound alike (then `p_first` is all 1), 0 when no window was voiced.
     pub speakers: usize,
     /// Fraction of the embeddings' spread the two clusters explain ([`explained`]).
     pub separation: f32,
@@ -453,13 +442,15 @@ pub struct Diarization {
 
 /// Per-frame p(speaker 0) from window embeddings: only windows with enough voiced frames are
 /// clustered; frames covered by no such window get the nearest one's value (0.5 if none).
-/// `weights`, `min_split`: see [`SpeakerEmbedder::weights`], [`SpeakerEmbedder::min_split`].
+/// `weights`, `min_split`, `max_similarity`: see [`SpeakerEmbedder::weights`],
+/// [`SpeakerEmbedder::min_split`], [`SpeakerEmbedder::max_similarity`].
 pub fn posteriors(
     windows: &[(usize, Vec<f32>)],
     vad_raw: &[f32],
     cfg: &DiarizeConfig,
     weights: Option<&[f32]>,
     min_split: f32,
+    max_similarity: Option<f32>,
 ) -> Diarization {
     let n = vad_raw.len();
     let voiced = |s: usize| {
@@ -509,6 +500,13 @@ pub fn posteriors(
                 100.0 * min_split
             )
         };
+        return Diarization { similarity, one_voice: Some(why), ..one(1, separation) };
+    }
+    if let Some(max) = max_similarity.filter(|&m| similarity > m) {
+        let why = format!(
+            "the two most different groups of voice windows sound alike (cosine similarity {similarity:.2}, \
+             two people are told apart below {max:.2})"
+        );
         return Diarization { similarity, one_voice: Some(why), ..one(1, separation) };
     }
     let (mut acc, mut cnt) = (vec![0.0f32; n], vec![0u32; n]);

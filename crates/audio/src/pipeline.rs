@@ -212,10 +212,7 @@ fn stream_file<E: SpeakerEmbedder>(
     progress: Progress<'_>,
 ) -> Result<(Vec<Vec<f32>>, SourceInfo, Vec<Warning>)> {
     let mut stream = AudioStream::open(path, mode)?;
-    let silero = match opts.vad {
-        VadKind::Silero => Some(SileroVad::embedded()?),
-        VadKind::WebRtc => None,
-    };
+    let silero = silero_for(opts)?;
     let mut vads: Vec<TrackVad<'_>> =
         (0..stream.tracks()).map(|_| TrackVad::new(opts, silero.as_ref())).collect();
     while let Some(chunk) = stream.next_chunk()? {
