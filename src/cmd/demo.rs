@@ -32,6 +32,8 @@ pub fn run(args: Args) -> Result<()> {
     let job = Job {
         opts: GenerateOptions { steps: args.steps, seed: args.seed, ..GenerateOptions::default() },
         formats: args.output.formats.clone(),
+        morphs: args.output.style.morphs(),
+        arkit_fps: args.output.style.arkit_fps,
         ..Job::demo(args.out.clone(), &args.layout)?
     };
     if !args.output.json {

@@ -40,6 +40,8 @@ pub struct Args {
     /// The ffmpeg program to use.
     #[arg(long, default_value = "ffmpeg")]
     pub ffmpeg: PathBuf,
+    #[command(flatten)]
+    pub style: super::StyleArgs,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -62,6 +64,8 @@ pub fn run(args: Args) -> Result<()> {
         },
         png_every: args.png_every,
         ffmpeg: args.ffmpeg.clone(),
+        morphs: args.style.morphs(),
+        arkit_fps: args.style.arkit_fps,
     };
     let mut progress = Progress::default();
     let written = write_exports(&duo, &stem, &args.out, &args.formats, &settings, &mut |e| progress.show(e))?;

@@ -94,6 +94,8 @@ pub fn run(args: Args) -> Result<()> {
         },
         max_seconds: max_seconds(args.max_minutes)?,
         formats: args.output.formats.clone(),
+        morphs: args.output.style.morphs(),
+        arkit_fps: args.output.style.arkit_fps,
         ..Job::new(input, layout, args.out.clone())
     };
     let outcome = run_job(job)?;

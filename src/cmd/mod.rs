@@ -30,6 +30,44 @@ pub struct OutputArgs {
     /// Print a machine-readable JSON summary instead of lines.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub style: StyleArgs,
+}
+
+/// How the glb and the ARKit curves are written (`generate`, `demo`, `export`).
+#[derive(clap::Args, Clone, Debug)]
+pub struct StyleArgs {
+    /// glb morph targets: split (each expression as two non-negative targets, weights in [0, 1]:
+    /// what Blender, Unity and most engines play right), signed (the 63 signed components),
+    /// arkit (the 52 ARKit shapes by name).
+    #[arg(long, value_enum, default_value = "split")]
+    pub morphs: duologue_export::Morphs,
+    /// Same as --morphs arkit: ARKit-named morph targets in the glb, for retargeting by name.
+    #[arg(long, conflicts_with = "morphs")]
+    pub arkit_morphs: bool,
+    /// Frame rate of the ARKit CSV / JSON, resampled from the result's 25 (Live Link Face
+    /// records at 60).
+    #[arg(long, value_parser = arkit_fps)]
+    pub arkit_fps: Option<f32>,
+}
+
+impl StyleArgs {
+    /// The morph layout asked for.
+    pub fn morphs(&self) -> duologue_export::Morphs {
+        if self.arkit_morphs {
+            duologue_export::Morphs::Arkit
+        } else {
+            self.morphs
+        }
+    }
+}
+
+/// A frame rate for resampled curves: 1 to 1000.
+pub fn arkit_fps(text: &str) -> Result<f32, String> {
+    match text.trim().parse::<f32>() {
+        Ok(v) if (1.0..=1000.0).contains(&v) => Ok(v),
+        _ => Err(format!("{text:?} is not a frame rate from 1 to 1000")),
+    }
 }
 
 /// Where `simulate` and `dub` write a dataset, and how much of it.

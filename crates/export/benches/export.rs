@@ -23,7 +23,9 @@ fn main() {
     let duo = Duo { a, b, fps: FPS as f32 };
     let face = FaceModel::shared();
     let start = Instant::now();
-    let (bytes, s) = glb_bytes(face, &[("A", &duo.a), ("B", &duo.b)], duo.fps).expect("glb");
+    let (bytes, s) =
+        glb_bytes(face, &[("A", &duo.a), ("B", &duo.b)], duo.fps, duologue_export::Morphs::Split)
+            .expect("glb");
     let glb_s = start.elapsed().as_secs_f64();
     println!(
         "glb export, {} frames x {} people (10 min): {:.2} s, {:.1} MB",

@@ -2,21 +2,27 @@
 //! [`FaceModel::arkit`] plus head and eye rotations, as a Live Link Face CSV or as JSON.
 //!
 //! Live Link Face CSV (what Epic's iOS app exports per take): header
-//! `Timecode,BlendshapeCount,EyeBlinkLeft,...,TongueOut,HeadYaw,HeadPitch,HeadRoll,LeftEyeYaw,
+//! `Timecode,BlendShapeCount,EyeBlinkLeft,...,TongueOut,HeadYaw,HeadPitch,HeadRoll,LeftEyeYaw,
 //! LeftEyePitch,LeftEyeRoll,RightEyeYaw,RightEyePitch,RightEyeRoll` — the 52 names capitalised
 //! and in Unreal's `EARFaceBlendShape` order (which differs from Apple's: JawRight before
 //! JawLeft, MouthRight before MouthLeft) — then one row per frame: timecode `HH:MM:SS:FF.sss`
 //! (FF = frame within the second at the clip's rate, .sss = sub-frame), the count 61, the 61
 //! values. Rotations there are as Unreal's ARKit face support writes them: Euler angles in
-//! degrees divided by 180 (-180..180 mapped to -1..1).
+//! degrees divided by 180 (-180..180 mapped to -1..1). The CSV has no place for the frame rate
+//! (the app keeps it in the take's JSON), so [`live_link_sidecar`] states it in a JSON file
+//! beside the CSV; [`ArkitCurves::resampled`] gives the app's 60 fps.
 //!
 //! Rotation convention (both formats): the rotation is taken into ARKit's face-anchor frame
 //! (right-handed: +X the person's left, +Y up, +Z out of the face — duologue's frame with z
 //! negated, DESIGN §2) and decomposed as R = Ry(yaw) Rx(pitch) Rz(roll). So yaw > 0 turns the
 //! face towards the person's own left, pitch > 0 tips it down, roll > 0 tilts the top of the
-//! head towards the person's right. Head = neck then head joint composed (relative to the body);
-//! eyes = each eye joint relative to the head.
+//! head towards the person's right. Head = neck then head joint composed, relative to the
+//! person's rest facing (a turn about +Y by [`crate::rest_yaw`], where the head points on
+//! average: the same rest the .glb's root node carries), so a person turned toward their partner
+//! reads near zero; eyes = each eye joint relative to the head. Yaw and roll are unwrapped over
+//! time (no jump between +1 and -1).
 
+use crate::rest::matmul;
 use crate::ExportError;
 use duologue_face::{rodrigues, FaceModel, ARKIT_NAMES};
 use duologue_params::{Joint, Person, N_EXPR, THETA};
@@ -99,6 +105,8 @@ pub const LIVE_LINK_ROTATIONS: [&str; 9] = [
 pub struct ArkitCurves {
     /// Frames per second.
     pub fps: f32,
+    /// The rest facing the head rotations are relative to (radians about +Y, 0 faces -Z).
+    pub rest_yaw: f32,
     /// `[L]` x 52 weights in [0, 1].
     pub weights: Vec<[f32; 52]>,
     /// `[L]` head rotation (neck and head composed).
@@ -114,7 +122,7 @@ pub struct ArkitCurves {
 pub struct ArkitJson {
     /// Always "duologue-arkit".
     pub format: String,
-    /// Format version (1).
+    /// Format version (2: head relative to the rest facing; 1: relative to the world).
     pub version: u32,
     /// Which person ("A" or "B").
     pub person: String,
@@ -122,6 +130,9 @@ pub struct ArkitJson {
     pub fps: f32,
     /// Number of frames.
     pub frames: usize,
+    /// Rest facing the head rotations are relative to (radians about +Y; 0 faces -Z).
+    #[serde(default)]
+    pub rest_yaw: f32,
     /// The 52 ARKit names (Apple's camelCase and order) labelling each weight row.
     pub names: Vec<String>,
     /// Unit of the rotations ("radians").
@@ -139,18 +150,8 @@ pub struct ArkitJson {
 }
 
 const CONVENTION: &str = "ARKit face-anchor frame (right-handed; +X the person's left, +Y up, +Z out of the face; \
-     duologue's world with z negated); R = Ry(yaw) * Rx(pitch) * Rz(roll); head = neck*head joints, eyes relative to head";
-
-/// `a * b` for 3x3 row-major matrices.
-fn matmul(a: &[[f32; 3]; 3], b: &[[f32; 3]; 3]) -> [[f32; 3]; 3] {
-    let mut m = [[0.0; 3]; 3];
-    for i in 0..3 {
-        for j in 0..3 {
-            m[i][j] = (0..3).map(|k| a[i][k] * b[k][j]).sum();
-        }
-    }
-    m
-}
+     duologue's world with z negated); R = Ry(yaw) * Rx(pitch) * Rz(roll); head = neck*head joints relative to the \
+     rest facing (rest_yaw about +Y), eyes relative to head; yaw and roll unwrapped over time";
 
 /// Yaw, pitch, roll (radians) of a duologue-frame rotation, in the ARKit convention above.
 pub fn yaw_pitch_roll(r: &[[f32; 3]; 3]) -> [f32; 3] {
@@ -165,11 +166,31 @@ pub fn yaw_pitch_roll(r: &[[f32; 3]; 3]) -> [f32; 3] {
     [yaw, pitch, roll]
 }
 
+/// Adds whole turns to the angles at `index` of `seq` so that neighbours differ by at most half
+/// a turn.
+fn unwrap(seq: &mut [[f32; 3]], index: usize) {
+    use std::f32::consts::{PI, TAU};
+    let mut offset = 0.0f32;
+    let mut prev: Option<f32> = None;
+    for r in seq.iter_mut() {
+        let raw = r[index];
+        if let Some(p) = prev {
+            let d = raw + offset - p;
+            offset -= TAU * ((d + PI) / TAU).floor();
+        }
+        r[index] = raw + offset;
+        prev = Some(r[index]);
+    }
+}
+
 /// The ARKit curves of one person.
 pub fn arkit_curves(face: &FaceModel, person: &Person, fps: f32) -> ArkitCurves {
     let frames = person.x.frames();
+    let rest_yaw = crate::rest::rest_yaw(person);
+    let rest_inv = rodrigues([0.0, -rest_yaw, 0.0]);
     let mut c = ArkitCurves {
         fps,
+        rest_yaw,
         weights: Vec::with_capacity(frames),
         head: Vec::with_capacity(frames),
         left_eye: Vec::with_capacity(frames),
@@ -179,11 +200,76 @@ pub fn arkit_curves(face: &FaceModel, person: &Person, fps: f32) -> ArkitCurves 
         let f = person.x.frame(k);
         c.weights.push(face.arkit(&f[..N_EXPR], &f[THETA]));
         let rot = |j: Joint| rodrigues(person.x.theta(k, j));
-        c.head.push(yaw_pitch_roll(&matmul(&rot(Joint::Neck), &rot(Joint::Head))));
+        c.head.push(yaw_pitch_roll(&matmul(&rest_inv, &matmul(&rot(Joint::Neck), &rot(Joint::Head)))));
         c.left_eye.push(yaw_pitch_roll(&rot(Joint::LeftEye)));
         c.right_eye.push(yaw_pitch_roll(&rot(Joint::RightEye)));
     }
+    for seq in [&mut c.head, &mut c.left_eye, &mut c.right_eye] {
+        unwrap(seq, 0);
+        unwrap(seq, 2);
+    }
     c
+}
+
+impl ArkitCurves {
+    /// Frames.
+    pub fn frames(&self) -> usize {
+        self.weights.len()
+    }
+
+    /// The curves at `fps` (e.g. 60, Live Link Face's default), linearly interpolated in time
+    /// (the angles are unwrapped, so interpolation never crosses a wrap). Frame j of the result
+    /// is time j / fps; the last one is at or before the last source frame.
+    pub fn resampled(&self, fps: f32) -> ArkitCurves {
+        let n = self.frames();
+        if n == 0 || fps == self.fps || !(fps.is_finite() && fps > 0.0) {
+            return self.clone();
+        }
+        let duration = (n - 1) as f64 / f64::from(self.fps);
+        let m = (duration * f64::from(fps) + 1e-6).floor() as usize + 1;
+        let at = |j: usize| {
+            let s = j as f64 / f64::from(fps) * f64::from(self.fps);
+            let i = (s.floor() as usize).min(n - 1);
+            let i1 = (i + 1).min(n - 1);
+            (i, i1, (s - i as f64) as f32)
+        };
+        let lerp3 = |a: [f32; 3], b: [f32; 3], t: f32| std::array::from_fn(|c| a[c] + (b[c] - a[c]) * t);
+        let mut out = ArkitCurves {
+            fps,
+            rest_yaw: self.rest_yaw,
+            weights: Vec::with_capacity(m),
+            head: Vec::with_capacity(m),
+            left_eye: Vec::with_capacity(m),
+            right_eye: Vec::with_capacity(m),
+        };
+        for j in 0..m {
+            let (i, i1, t) = at(j);
+            let (a, b) = (&self.weights[i], &self.weights[i1]);
+            out.weights.push(std::array::from_fn(|c| a[c] + (b[c] - a[c]) * t));
+            out.head.push(lerp3(self.head[i], self.head[i1], t));
+            out.left_eye.push(lerp3(self.left_eye[i], self.left_eye[i1], t));
+            out.right_eye.push(lerp3(self.right_eye[i], self.right_eye[i1], t));
+        }
+        out
+    }
+}
+
+/// The JSON sidecar of a Live Link Face CSV (the CSV itself has no place for it): format, frame
+/// rate, frame count, person, units and the rotation convention.
+pub fn live_link_sidecar(curves: &ArkitCurves, person: &str, csv_name: &str) -> serde_json::Value {
+    serde_json::json!({
+        "format": "live-link-face-csv",
+        "file": csv_name,
+        "person": person,
+        "fps": curves.fps,
+        "frames": curves.frames(),
+        "blendshapes": LIVE_LINK_NAMES.len(),
+        "rotations": LIVE_LINK_ROTATIONS,
+        "rotation_unit": "degrees / 180 (-1..1 is -180..180; unwrapped, so a turn past 180 reads beyond 1)",
+        "rotation_convention": CONVENTION,
+        "rest_yaw_degrees": curves.rest_yaw.to_degrees(),
+        "generator": concat!("duologue ", env!("CARGO_PKG_VERSION")),
+    })
 }
 
 /// Index in [`ARKIT_NAMES`] of each Live Link column (case-insensitive match).
@@ -218,7 +304,7 @@ pub fn timecode(k: usize, fps: f32) -> String {
 /// The Live Link Face CSV text of `curves`.
 pub fn live_link_csv(curves: &ArkitCurves) -> Result<String, ExportError> {
     let map = live_link_to_arkit()?;
-    let mut s = String::from("Timecode,BlendshapeCount");
+    let mut s = String::from("Timecode,BlendShapeCount");
     for n in LIVE_LINK_NAMES.iter().chain(&LIVE_LINK_ROTATIONS) {
         s.push(',');
         s.push_str(n);
@@ -261,7 +347,14 @@ pub fn read_live_link_csv(path: &Path, fps: f32) -> Result<ArkitCurves, ExportEr
         weight_cols[map[i]] = col(n).ok_or_else(|| bad(1, format!("no column '{n}'")))?;
     }
     let rot_cols: Vec<Option<usize>> = LIVE_LINK_ROTATIONS.iter().map(|n| col(n)).collect();
-    let mut c = ArkitCurves { fps, weights: vec![], head: vec![], left_eye: vec![], right_eye: vec![] };
+    let mut c = ArkitCurves {
+        fps,
+        rest_yaw: 0.0,
+        weights: vec![],
+        head: vec![],
+        left_eye: vec![],
+        right_eye: vec![],
+    };
     for (li, line) in lines.enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let fields: Vec<&str> = line.split(',').collect();
         if fields.len() != header.len() {
@@ -295,10 +388,11 @@ pub fn read_live_link_csv(path: &Path, fps: f32) -> Result<ArkitCurves, ExportEr
 pub fn arkit_json(curves: &ArkitCurves, person: &str) -> ArkitJson {
     ArkitJson {
         format: "duologue-arkit".into(),
-        version: 1,
+        version: 2,
         person: person.into(),
         fps: curves.fps,
         frames: curves.weights.len(),
+        rest_yaw: curves.rest_yaw,
         names: ARKIT_NAMES.iter().map(|s| s.to_string()).collect(),
         rotation_unit: "radians".into(),
         rotation_convention: CONVENTION.into(),

@@ -3,7 +3,9 @@
 //! the audio muxed in (PNG frames without ffmpeg), and PNG stills. Files are named after a stem
 //! (`talk.glb`, `talk_A.csv`, `talk.mp4`, ...).
 
-use crate::{arkit_curves, write_arkit_json, write_glb, write_live_link_csv, ExportError};
+use crate::{
+    arkit_curves, live_link_sidecar, write_arkit_json, write_glb, write_live_link_csv, ExportError, Morphs,
+};
 use duologue_face::FaceModel;
 use duologue_params::{Duo, Who};
 use duologue_render::{render_video, RenderOptions, Scene, VideoOptions, VideoOutput, VideoSink};
@@ -14,13 +16,14 @@ use std::path::{Path, PathBuf};
 pub enum Format {
     /// glTF binary: both heads, skinned, 63 morph targets, one animation.
     Glb,
-    /// ARKit curves per person, Live Link Face CSV layout.
+    /// ARKit curves per person, Live Link Face CSV layout, with a JSON sidecar stating the rate.
     ArkitCsv,
     /// ARKit curves per person, JSON.
     ArkitJson,
-    /// Preview video (H.264) with the recording muxed in; PNG frames if ffmpeg is missing.
+    /// Preview video (H.264) with the sound (generate: the recording; export: --audio); PNG
+    /// frames if ffmpeg is missing.
     Mp4,
-    /// Preview stills: first, middle and last frame, or every Nth with --png-every.
+    /// Preview stills: first, middle and last frame (export --png-every N: every Nth).
     Png,
 }
 
@@ -49,11 +52,22 @@ pub struct Settings {
     pub png_every: Option<usize>,
     /// The ffmpeg program.
     pub ffmpeg: PathBuf,
+    /// How the glb's morph targets carry the expression.
+    pub morphs: Morphs,
+    /// Frame rate of the ARKit CSV / JSON (None: the result's own, 25); other rates resample.
+    pub arkit_fps: Option<f32>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { audio: None, render: RenderOptions::default(), png_every: None, ffmpeg: "ffmpeg".into() }
+        Self {
+            audio: None,
+            render: RenderOptions::default(),
+            png_every: None,
+            ffmpeg: "ffmpeg".into(),
+            morphs: Morphs::default(),
+            arkit_fps: None,
+        }
     }
 }
 
@@ -111,22 +125,49 @@ pub fn write_exports(
         match format {
             Format::Glb => {
                 let path = out.join(format!("{stem}.glb"));
-                let s = write_glb(&path, face, &people, duo.fps)?;
-                put("glb".into(), path, format!(" ({} frames, {:.1} MB)", s.frames, s.bytes as f64 / 1e6));
+                let s = write_glb(&path, face, &people, duo.fps, settings.morphs)?;
+                put(
+                    "glb".into(),
+                    path,
+                    format!(
+                        " ({} frames, {} {} morph targets, {:.1} MB)",
+                        s.frames,
+                        s.targets,
+                        settings.morphs.name(),
+                        s.bytes as f64 / 1e6
+                    ),
+                );
             }
             Format::ArkitCsv | Format::ArkitJson => {
                 for who in Who::BOTH {
-                    let curves = arkit_curves(face, duo.person(who), duo.fps);
+                    let mut curves = arkit_curves(face, duo.person(who), duo.fps);
+                    let mut note = String::new();
+                    if let Some(fps) = settings.arkit_fps {
+                        curves = curves.resampled(fps);
+                    }
                     let path = if format == Format::ArkitCsv {
-                        let p = out.join(format!("{stem}_{}.csv", who.letter()));
+                        let name = format!("{stem}_{}.csv", who.letter());
+                        let p = out.join(&name);
                         write_live_link_csv(&p, &curves)?;
+                        let side = out.join(format!("{name}.json"));
+                        let text =
+                            serde_json::to_vec_pretty(&live_link_sidecar(&curves, who.letter(), &name))
+                                .map_err(|e| {
+                                    ExportError::Input(format!("encoding {}: {e}", side.display()))
+                                })?;
+                        crate::write_atomic(&side, &text)?;
+                        note = format!(
+                            " ({} frames at {} fps; rate in {name}.json)",
+                            curves.frames(),
+                            curves.fps
+                        );
                         p
                     } else {
                         let p = out.join(format!("{stem}_{}.arkit.json", who.letter()));
                         write_arkit_json(&p, &curves, who.letter())?;
                         p
                     };
-                    put(format!("arkit {}", who.letter()), path, String::new());
+                    put(format!("arkit {}", who.letter()), path, note);
                 }
             }
             Format::Mp4 => {

@@ -1,10 +1,27 @@
 //! glTF 2.0 binary (.glb) of a result: both heads in one scene and one animation (DESIGN §6).
 //!
 //! Per person: a skinned mesh with the identity baked into the base shape (beta is constant over
-//! a clip) and the 63 expression components as morph targets, a skeleton `root -> neck -> head ->
-//! left_eye / right_eye` whose root is placed at t0, and animation channels for the morph
-//! weights (psi), the four joint rotations (theta) and the root translation (t0 + dt), sampled
-//! at the clip's frame rate with linear interpolation.
+//! a clip) and the expression as morph targets ([`Morphs`]), a skeleton `root -> neck -> head ->
+//! left_eye / right_eye`, and animation channels for the morph weights, the four joint rotations
+//! (theta) and the root translation (t0 + dt), sampled at the clip's frame rate with linear
+//! interpolation.
+//!
+//! Morph weights stay in [0, 1] by default ([`Morphs::Split`]): each signed expression component
+//! k becomes two targets, `name` (+E_k) and `name_neg` (-E_k), each scaled up when the clip drives
+//! it past 1 (the scale is in the mesh's `extras.targetScales`). Importers that derive slider
+//! ranges from the data (Blender's sets them from the first keyframe) or clamp to [0, 1] (Unity,
+//! many engines) then play the file as written. [`Morphs::Arkit`] writes the 52 ARKit-named
+//! targets instead, driven by the same weights as the ARKit CSV.
+//!
+//! Rest pose in the layout: each root node carries the person's place (t0, animated t0 + dt) and
+//! their rest facing, a turn about +Y by [`rest_yaw`] (where the head points on average); the
+//! neck's animated rotation is relative to it. So a viewer that shows the rest pose already sees
+//! the conversation's layout, and frame k evaluates to exactly the face model's pose.
+//!
+//! Frame rate: glTF keys are in seconds (k / fps). Importers that snap keys to frames use their
+//! scene's rate (Blender: the scene's render fps at import time); the rate is in the scene's and
+//! the animation's `extras.fps` (Blender keeps scene extras as custom properties), and
+//! `crates/export/blender/import_duologue.py` sets Blender's rate and frame range from it.
 //!
 //! Frames (DESIGN §2): duologue's world is left-handed (+Z away from the viewer), glTF's is
 //! right-handed with the viewer on +Z. Positions and translations map (x, y, z) -> (x, y, -z);
@@ -12,9 +29,10 @@
 //! the mirror reverses orientation, so triangles are written as [a, c, b] (FACE_API.md).
 //! Bytes are little-endian; bufferViews are 4-byte aligned.
 
+use crate::rest::rest_yaw;
 use crate::ExportError;
-use duologue_face::{FaceModel, EXPRESSION_NAMES};
-use duologue_params::{Joint, Person, N_EXPR};
+use duologue_face::{arkit_matrix, FaceModel, ARKIT_NAMES, EXPRESSION_NAMES};
+use duologue_params::{Joint, Person, N_EXPR, THETA};
 use duologue_render::math::vertex_normals;
 use duologue_render::raster::srgb_to_linear;
 use duologue_render::region_material;
@@ -39,6 +57,33 @@ pub struct GlbSummary {
     pub frames: usize,
     /// Animation samplers (6 per person: weights, 4 rotations, translation).
     pub samplers: usize,
+    /// Morph targets per mesh.
+    pub targets: usize,
+}
+
+/// How the expression becomes morph targets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Morphs {
+    /// Each signed expression component as two non-negative targets (`name`, `name_neg`): all
+    /// weights in [0, 1], for importers that clamp or take slider ranges from the data.
+    #[default]
+    Split,
+    /// The 63 signed expression components as they are (weights may be negative; smaller file).
+    Signed,
+    /// The 52 ARKit blendshapes by name (jawOpen, ...), weights as in the ARKit CSV, for
+    /// pipelines that retarget by name.
+    Arkit,
+}
+
+impl Morphs {
+    /// The command-line spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            Morphs::Split => "split",
+            Morphs::Signed => "signed",
+            Morphs::Arkit => "arkit",
+        }
+    }
 }
 
 /// Mirror a duologue point or translation into glTF's frame.
@@ -47,14 +92,166 @@ fn mirror(p: [f32; 3]) -> [f32; 3] {
     [p[0], p[1], -p[2]]
 }
 
-/// Unit quaternion (x, y, z, w) of axis-angle `r` in duologue's frame, mirrored into glTF's.
-fn mirrored_quat(r: [f32; 3]) -> [f32; 4] {
+/// Unit quaternion (x, y, z, w) of axis-angle `r`, in the same frame.
+fn quat(r: [f32; 3]) -> [f32; 4] {
     let angle = (r[0] * r[0] + r[1] * r[1] + r[2] * r[2]).sqrt();
     // sin(a/2)/a -> 1/2 as a -> 0; the series keeps tiny rotations exact.
     let s = if angle < 1e-4 { 0.5 - angle * angle / 48.0 } else { (0.5 * angle).sin() / angle };
-    let q = [-r[0] * s, -r[1] * s, r[2] * s, (0.5 * angle).cos()];
+    let q = [r[0] * s, r[1] * s, r[2] * s, (0.5 * angle).cos()];
     let n = q.iter().map(|v| v * v).sum::<f32>().sqrt();
     q.map(|v| v / n)
+}
+
+/// Hamilton product `a * b` of (x, y, z, w) quaternions.
+fn qmul(a: [f32; 4], b: [f32; 4]) -> [f32; 4] {
+    let [ax, ay, az, aw] = a;
+    let [bx, by, bz, bw] = b;
+    [
+        aw * bx + ax * bw + ay * bz - az * by,
+        aw * by - ax * bz + ay * bw + az * bx,
+        aw * bz + ax * by - ay * bx + az * bw,
+        aw * bw - ax * bx - ay * by - az * bz,
+    ]
+}
+
+/// A duologue-frame quaternion in glTF's frame (conjugation by diag(1, 1, -1)).
+fn mirror_quat(q: [f32; 4]) -> [f32; 4] {
+    [-q[0], -q[1], q[2], q[3]]
+}
+
+/// Rotates `v` by the unit quaternion `q`.
+fn qrotate(q: [f32; 4], v: [f32; 3]) -> [f32; 3] {
+    let p = qmul(qmul(q, [v[0], v[1], v[2], 0.0]), [-q[0], -q[1], -q[2], q[3]]);
+    [p[0], p[1], p[2]]
+}
+
+/// The 52 ARKit targets as mesh displacements `[52][V]`: the expression basis times the
+/// minimum-norm least-squares inverse of the ARKit map's expression part, so that
+/// `sum_j arkit_j * D_j` reproduces `sum_k psi_k * E_k` whenever psi lies in what the ARKit
+/// shapes can express. Shapes driven only by the eye joints (eyeLook*) and tongueOut move no
+/// vertex: the eyes turn through their joints.
+pub fn arkit_targets(face: &FaceModel) -> Vec<Vec<[f32; 3]>> {
+    let m = arkit_matrix();
+    // A = M_psi (52 x 63); P = A^T (A A^T + eps I)^-1 (63 x 52).
+    let a: Vec<[f64; N_EXPR]> = m.iter().map(|r| std::array::from_fn(|k| f64::from(r[k]))).collect();
+    let n = a.len();
+    let mut g: Vec<Vec<f64>> = (0..n)
+        .map(|i| (0..n).map(|j| (0..N_EXPR).map(|k| a[i][k] * a[j][k]).sum::<f64>()).collect())
+        .collect();
+    let mut inv: Vec<Vec<f64>> =
+        (0..n).map(|i| (0..n).map(|j| f64::from(u8::from(i == j))).collect()).collect();
+    for (i, row) in g.iter_mut().enumerate() {
+        row[i] += 1e-9;
+    }
+    // Gauss-Jordan with partial pivoting (the matrix is symmetric positive definite).
+    for c in 0..n {
+        let p = (c..n).max_by(|&x, &y| g[x][c].abs().total_cmp(&g[y][c].abs())).unwrap_or(c);
+        g.swap(c, p);
+        inv.swap(c, p);
+        let d = g[c][c];
+        for j in 0..n {
+            g[c][j] /= d;
+            inv[c][j] /= d;
+        }
+        for r in 0..n {
+            if r != c && g[r][c] != 0.0 {
+                let f = g[r][c];
+                for j in 0..n {
+                    g[r][j] -= f * g[c][j];
+                    inv[r][j] -= f * inv[c][j];
+                }
+            }
+        }
+    }
+    let nv = face.vertex_count();
+    (0..n)
+        .map(|j| {
+            // Column j of P: P[k][j] = sum_i A[i][k] inv[i][j].
+            let coef: Vec<f64> = (0..N_EXPR).map(|k| (0..n).map(|i| a[i][k] * inv[i][j]).sum()).collect();
+            (0..nv)
+                .map(|v| {
+                    let mut d = [0.0f64; 3];
+                    for (k, c) in coef.iter().enumerate().filter(|(_, c)| c.abs() > 1e-9) {
+                        let e = face.expression[k * nv + v];
+                        for (x, ev) in d.iter_mut().zip(e) {
+                            *x += c * f64::from(ev);
+                        }
+                    }
+                    d.map(|x| x as f32)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The morph targets of `morphs` for `people`: names, displacement per target `[T][V]`, each
+/// target's scale (`Split`: the factor the component was scaled by), and each person's weights
+/// `[L * T]`.
+struct Targets {
+    names: Vec<String>,
+    shapes: Vec<Vec<[f32; 3]>>,
+    scales: Vec<f32>,
+    weights: Vec<Vec<f32>>,
+}
+
+fn targets(face: &FaceModel, people: &[(&str, &Person)], morphs: Morphs) -> Targets {
+    let nv = face.vertex_count();
+    let component = |k: usize| face.expression[k * nv..(k + 1) * nv].to_vec();
+    match morphs {
+        Morphs::Signed => Targets {
+            names: EXPRESSION_NAMES.iter().map(|s| s.to_string()).collect(),
+            shapes: (0..N_EXPR).map(component).collect(),
+            scales: vec![1.0; N_EXPR],
+            weights: people
+                .iter()
+                .map(|(_, p)| p.x.iter_frames().flat_map(|f| f[..N_EXPR].to_vec()).collect())
+                .collect(),
+        },
+        Morphs::Split => {
+            // Scale of each half: 1, or the largest weight the clip gives it (so weights <= 1).
+            let mut pos = [1.0f32; N_EXPR];
+            let mut neg = [1.0f32; N_EXPR];
+            for (_, p) in people {
+                for f in p.x.iter_frames() {
+                    for k in 0..N_EXPR {
+                        pos[k] = pos[k].max(f[k]);
+                        neg[k] = neg[k].max(-f[k]);
+                    }
+                }
+            }
+            let mut t = Targets { names: vec![], shapes: vec![], scales: vec![], weights: vec![] };
+            for k in 0..N_EXPR {
+                let e = component(k);
+                t.names.push(EXPRESSION_NAMES[k].to_string());
+                t.shapes.push(e.iter().map(|d| d.map(|x| x * pos[k])).collect());
+                t.scales.push(pos[k]);
+                t.names.push(format!("{}_neg", EXPRESSION_NAMES[k]));
+                t.shapes.push(e.iter().map(|d| d.map(|x| -x * neg[k])).collect());
+                t.scales.push(neg[k]);
+            }
+            t.weights = people
+                .iter()
+                .map(|(_, p)| {
+                    p.x.iter_frames()
+                        .flat_map(|f| {
+                            (0..N_EXPR).flat_map(move |k| [f[k].max(0.0) / pos[k], (-f[k]).max(0.0) / neg[k]])
+                        })
+                        .map(|w| w.clamp(0.0, 1.0))
+                        .collect()
+                })
+                .collect();
+            t
+        }
+        Morphs::Arkit => Targets {
+            names: ARKIT_NAMES.iter().map(|s| s.to_string()).collect(),
+            shapes: arkit_targets(face),
+            scales: vec![1.0; ARKIT_NAMES.len()],
+            weights: people
+                .iter()
+                .map(|(_, p)| p.x.iter_frames().flat_map(|f| face.arkit(&f[..N_EXPR], &f[THETA])).collect())
+                .collect(),
+        },
+    }
 }
 
 /// The binary chunk being assembled, with its bufferViews and accessors.
@@ -108,13 +305,64 @@ impl Bin {
         }
         self.accessor(view, FLOAT, values.len() / n, kind, extra)
     }
+
+    /// A sparse VEC3 float accessor of `points` (a morph target): only the non-zero points are
+    /// stored, with their indices; min/max cover every point, zeros included. A target whose
+    /// non-zero points are those of the previous call reuses its index view (the two halves of
+    /// a split component). At least one index is stored, as glTF requires.
+    fn sparse_points(&mut self, points: &[[f32; 3]], last: &mut Option<(Vec<u32>, usize)>) -> usize {
+        let mut idx: Vec<u32> =
+            (0..points.len() as u32).filter(|&i| points[i as usize] != [0.0; 3]).collect();
+        if idx.is_empty() {
+            idx.push(0);
+        }
+        let wide = points.len() > u16::MAX as usize;
+        let index_view = match last {
+            Some((prev, view)) if *prev == idx => *view,
+            _ => {
+                let bytes: Vec<u8> = if wide {
+                    idx.iter().flat_map(|i| i.to_le_bytes()).collect()
+                } else {
+                    idx.iter().flat_map(|&i| (i as u16).to_le_bytes()).collect()
+                };
+                let view = self.view(&bytes, None);
+                *last = Some((idx.clone(), view));
+                view
+            }
+        };
+        let values: Vec<u8> =
+            idx.iter().flat_map(|&i| points[i as usize]).flat_map(|v| v.to_le_bytes()).collect();
+        let value_view = self.view(&values, None);
+        let (mut lo, mut hi) = ([f32::MAX; 3], [f32::MIN; 3]);
+        for p in points {
+            for c in 0..3 {
+                lo[c] = lo[c].min(p[c]);
+                hi[c] = hi[c].max(p[c]);
+            }
+        }
+        let f = |v: [f32; 3]| v.map(f64::from);
+        self.accessors.push(json!({
+            "componentType": FLOAT,
+            "count": points.len(),
+            "type": "VEC3",
+            "min": f(lo),
+            "max": f(hi),
+            "sparse": {
+                "count": idx.len(),
+                "indices": { "bufferView": index_view, "componentType": if wide { UNSIGNED_INT } else { UNSIGNED_SHORT } },
+                "values": { "bufferView": value_view },
+            },
+        }));
+        self.accessors.len() - 1
+    }
 }
 
-/// Build the .glb bytes for `people` (name, person) animated at `fps`.
+/// Build the .glb bytes for `people` (name, person) animated at `fps`, expression as `morphs`.
 pub fn glb_bytes(
     face: &FaceModel,
     people: &[(&str, &Person)],
     fps: f32,
+    morphs: Morphs,
 ) -> Result<(Vec<u8>, GlbSummary), ExportError> {
     let frames = crate::check_people(people)?;
     if !(fps.is_finite() && fps > 0.0) {
@@ -160,10 +408,17 @@ pub fn glb_bytes(
     let jv = bin.view(&joints_bytes, Some(ARRAY_BUFFER));
     let joints_acc = bin.accessor(jv, UNSIGNED_BYTE, nv, "VEC4", json!({}));
     let weights_acc = bin.floats(&weights, 4, "VEC4", Some(ARRAY_BUFFER), false);
-    let targets: Vec<Value> = (0..N_EXPR)
-        .map(|k| {
-            let d: Vec<f32> = face.expression[k * nv..(k + 1) * nv].iter().flat_map(|&p| mirror(p)).collect();
-            json!({ "POSITION": bin.floats(&d, 3, "VEC3", Some(ARRAY_BUFFER), true) })
+    let morph = targets(face, people, morphs);
+    let n_targets = morph.names.len();
+    // Most components move a small part of the head (12 % of the vertices on average), so the
+    // targets are sparse accessors: the 126 split targets take about 1.3 MB instead of 10 MB.
+    let mut last_indices = None;
+    let target_accs: Vec<Value> = morph
+        .shapes
+        .iter()
+        .map(|shape| {
+            let d: Vec<[f32; 3]> = shape.iter().map(|&p| mirror(p)).collect();
+            json!({ "POSITION": bin.sparse_points(&d, &mut last_indices) })
         })
         .collect();
 
@@ -191,19 +446,32 @@ pub fn glb_bytes(
                 "indices": indices,
                 "material": 0,
                 "mode": 4,
-                "targets": targets,
+                "targets": target_accs,
             }],
-            "weights": vec![0.0; N_EXPR],
-            "extras": { "targetNames": &EXPRESSION_NAMES[..] },
+            "weights": vec![0.0; n_targets],
+            "extras": { "targetNames": &morph.names, "targetScales": &morph.scales, "morphs": morphs.name() },
         }));
 
-        // Skeleton: root (t0) -> neck -> head -> eyes, translations relative to the parent.
+        // Skeleton: root (t0, rest facing) -> neck -> head -> eyes, translations relative to the
+        // parent. The root turns by R0 = Ry(rest yaw) about its origin, so the neck's offset is
+        // R0^-1 J_neck (the neck stays at t + J_neck) and its rotation R0^-1 R_neck (its global
+        // rotation stays R_neck): every joint's global transform, and so the skinning with the
+        // same inverse bind matrices, is unchanged.
         let j = face.joints(&person.beta);
         let root = nodes.len();
         let (neck, head, leye, reye) = (root + 1, root + 2, root + 3, root + 4);
         let rel = |a: [f32; 3], b: [f32; 3]| mirror([a[0] - b[0], a[1] - b[1], a[2] - b[2]]);
-        nodes.push(json!({ "name": name.to_string(), "translation": mirror(person.t0), "children": [neck] }));
-        nodes.push(json!({ "name": format!("{name}_{}", Joint::Neck.name()), "translation": mirror(j[0]), "children": [head] }));
+        let yaw = rest_yaw(person);
+        let q0 = quat([0.0, yaw, 0.0]);
+        let q0_inv = [-q0[0], -q0[1], -q0[2], q0[3]];
+        nodes.push(json!({
+            "name": name.to_string(),
+            "translation": mirror(person.t0),
+            "rotation": mirror_quat(q0),
+            "children": [neck],
+            "extras": { "rest_yaw_degrees": yaw.to_degrees() },
+        }));
+        nodes.push(json!({ "name": format!("{name}_{}", Joint::Neck.name()), "translation": mirror(qrotate(q0_inv, j[0])), "children": [head] }));
         nodes.push(json!({ "name": format!("{name}_{}", Joint::Head.name()), "translation": rel(j[1], j[0]), "children": [leye, reye] }));
         nodes.push(
             json!({ "name": format!("{name}_{}", Joint::LeftEye.name()), "translation": rel(j[2], j[1]) }),
@@ -234,9 +502,8 @@ pub fn glb_bytes(
             "inverseBindMatrices": ibm_acc,
         }));
 
-        // Animation outputs. weights [L * 63]; rotations [L, 4] per joint; translation [L, 3].
-        let psi: Vec<f32> = person.x.iter_frames().flat_map(|f| f[..N_EXPR].iter().copied()).collect();
-        let w_acc = bin.floats(&psi, 1, "SCALAR", None, false);
+        // Animation outputs. weights [L * T]; rotations [L, 4] per joint; translation [L, 3].
+        let w_acc = bin.floats(&morph.weights[pi], 1, "SCALAR", None, false);
         let mut add_channel = |output: usize, node: usize, path: &str| {
             samplers.push(json!({ "input": time_acc, "output": output, "interpolation": "LINEAR" }));
             channels.push(json!({ "sampler": samplers.len() - 1, "target": { "node": node, "path": path } }));
@@ -246,7 +513,11 @@ pub fn glb_bytes(
             let mut prev = [0.0f32, 0.0, 0.0, 1.0];
             let mut quats = Vec::with_capacity(frames * 4);
             for k in 0..frames {
-                let mut q = mirrored_quat(person.x.theta(k, joint));
+                let mut q = quat(person.x.theta(k, joint));
+                if joint == Joint::Neck {
+                    q = qmul(q0_inv, q);
+                }
+                let mut q = mirror_quat(q);
                 // Keep neighbours in the same hemisphere so LINEAR (slerp) takes the short way.
                 if q.iter().zip(&prev).map(|(a, b)| a * b).sum::<f32>() < 0.0 {
                     q = q.map(|v| -v);
@@ -276,6 +547,7 @@ pub fn glb_bytes(
                 "fps": fps,
                 "frames": frames,
                 "people": people.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+                "morphs": morphs.name(),
                 "frame": "glTF (right-handed); duologue world z negated (DESIGN.md section 2)",
             },
         }],
@@ -286,7 +558,10 @@ pub fn glb_bytes(
             "name": "face",
             "pbrMetallicRoughness": { "baseColorFactor": [1.0, 1.0, 1.0, 1.0], "metallicFactor": 0.0, "roughnessFactor": 0.55 },
         }],
-        "animations": [{ "name": "conversation", "samplers": samplers, "channels": channels }],
+        "animations": [{
+            "name": "conversation", "samplers": samplers, "channels": channels,
+            "extras": { "fps": fps, "frames": frames },
+        }],
         "accessors": bin.accessors,
         "bufferViews": bin.views,
         "buffers": [{ "byteLength": bin.data.len() }],
@@ -309,7 +584,13 @@ pub fn glb_bytes(
     out.extend_from_slice(&(bin.data.len() as u32).to_le_bytes());
     out.extend_from_slice(b"BIN\0");
     out.extend_from_slice(&bin.data);
-    let summary = GlbSummary { bytes: out.len(), people: people.len(), frames, samplers: n_samplers };
+    let summary = GlbSummary {
+        bytes: out.len(),
+        people: people.len(),
+        frames,
+        samplers: n_samplers,
+        targets: n_targets,
+    };
     Ok((out, summary))
 }
 
@@ -319,8 +600,9 @@ pub fn write_glb(
     face: &FaceModel,
     people: &[(&str, &Person)],
     fps: f32,
+    morphs: Morphs,
 ) -> Result<GlbSummary, ExportError> {
-    let (bytes, summary) = glb_bytes(face, people, fps)?;
+    let (bytes, summary) = glb_bytes(face, people, fps, morphs)?;
     crate::write_atomic(path, &bytes)?;
     Ok(summary)
 }
@@ -328,6 +610,10 @@ pub fn write_glb(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn mirrored_quat(r: [f32; 3]) -> [f32; 4] {
+        mirror_quat(quat(r))
+    }
 
     #[test]
     fn quaternions_mirror_as_design_section_2_says() {

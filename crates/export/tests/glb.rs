@@ -4,45 +4,15 @@
 
 mod common;
 
-use duologue_export::{glb_bytes, write_glb};
-use duologue_face::{FaceModel, EXPRESSION_NAMES};
+use common::{chunks, floats};
+use duologue_export::{arkit_targets, glb_bytes, write_glb, Morphs};
+use duologue_face::{FaceModel, ARKIT_NAMES, EXPRESSION_NAMES};
 use duologue_params::N_EXPR;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const FRAMES: usize = 40;
-
-/// (JSON chunk, BIN chunk) of a .glb.
-fn chunks(glb: &[u8]) -> (Value, Vec<u8>) {
-    assert_eq!(&glb[0..4], b"glTF");
-    assert_eq!(u32::from_le_bytes(glb[4..8].try_into().unwrap()), 2);
-    assert_eq!(u32::from_le_bytes(glb[8..12].try_into().unwrap()) as usize, glb.len());
-    let jlen = u32::from_le_bytes(glb[12..16].try_into().unwrap()) as usize;
-    assert_eq!(&glb[16..20], b"JSON");
-    let json: Value = serde_json::from_slice(&glb[20..20 + jlen]).unwrap();
-    let b0 = 20 + jlen;
-    let blen = u32::from_le_bytes(glb[b0..b0 + 4].try_into().unwrap()) as usize;
-    assert_eq!(&glb[b0 + 4..b0 + 8], b"BIN\0");
-    (json, glb[b0 + 8..b0 + 8 + blen].to_vec())
-}
-
-/// The floats of accessor `i`.
-fn floats(doc: &Value, bin: &[u8], i: usize) -> Vec<f32> {
-    let acc = &doc["accessors"][i];
-    assert_eq!(acc["componentType"], 5126);
-    let view = &doc["bufferViews"][acc["bufferView"].as_u64().unwrap() as usize];
-    let off = view["byteOffset"].as_u64().unwrap() as usize;
-    let n = acc["count"].as_u64().unwrap() as usize
-        * match acc["type"].as_str().unwrap() {
-            "SCALAR" => 1,
-            "VEC3" => 3,
-            "VEC4" => 4,
-            "MAT4" => 16,
-            t => panic!("type {t}"),
-        };
-    bin[off..off + 4 * n].chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect()
-}
 
 fn validator() -> (PathBuf, PathBuf) {
     let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/gltf");
@@ -66,32 +36,39 @@ fn glb_passes_the_khronos_validator_with_no_errors() {
     let face = FaceModel::shared();
     let duo = common::duo(FRAMES);
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("result.glb");
-    let summary = write_glb(&path, face, &[("A", &duo.a), ("B", &duo.b)], duo.fps).unwrap();
-    assert_eq!((summary.people, summary.frames, summary.samplers), (2, FRAMES, 12));
-    let out = Command::new(node).arg(&script).arg(&path).output().unwrap();
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("validator output unreadable ({e}): {}", String::from_utf8_lossy(&out.stderr))
-    });
-    let issues = &report["issues"];
-    let messages: Vec<String> = issues["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| format!("{} {} {}", m["severity"], m["code"], m["message"]))
-        .collect();
-    assert_eq!(issues["numErrors"], 0, "validator errors:\n{}", messages.join("\n"));
-    assert_eq!(issues["numWarnings"], 0, "validator warnings:\n{}", messages.join("\n"));
-    assert!(out.status.success());
+    for (morphs, targets) in [(Morphs::Split, 2 * N_EXPR), (Morphs::Signed, N_EXPR), (Morphs::Arkit, 52)] {
+        let path = dir.path().join(format!("result-{}.glb", morphs.name()));
+        let summary = write_glb(&path, face, &[("A", &duo.a), ("B", &duo.b)], duo.fps, morphs).unwrap();
+        assert_eq!(
+            (summary.people, summary.frames, summary.samplers, summary.targets),
+            (2, FRAMES, 12, targets)
+        );
+        let out = Command::new(&node).arg(&script).arg(&path).output().unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("validator output unreadable ({e}): {}", String::from_utf8_lossy(&out.stderr))
+        });
+        let issues = &report["issues"];
+        let messages: Vec<String> = issues["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| format!("{} {} {}", m["severity"], m["code"], m["message"]))
+            .collect();
+        assert_eq!(issues["numErrors"], 0, "validator errors:\n{}", messages.join("\n"));
+        assert_eq!(issues["numWarnings"], 0, "validator warnings:\n{}", messages.join("\n"));
+        assert!(out.status.success());
+    }
 }
 
 #[test]
 fn glb_reads_back_with_both_heads_targets_and_animation() {
     let face = FaceModel::shared();
     let duo = common::duo(FRAMES);
-    let (bytes, _) = glb_bytes(face, &[("A", &duo.a), ("B", &duo.b)], duo.fps).unwrap();
+    let (bytes, _) = glb_bytes(face, &[("A", &duo.a), ("B", &duo.b)], duo.fps, Morphs::Signed).unwrap();
     let (doc, bin) = chunks(&bytes);
     assert_eq!(doc["scenes"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["scenes"][0]["extras"]["fps"], 25.0);
+    assert_eq!(doc["animations"][0]["extras"]["fps"], 25.0);
     assert_eq!(doc["animations"].as_array().unwrap().len(), 1);
     let meshes = doc["meshes"].as_array().unwrap();
     assert_eq!(meshes.len(), 2);
@@ -162,14 +139,15 @@ fn bad_people_are_refused_with_a_message() {
     let face = FaceModel::shared();
     let mut duo = common::duo(5);
     duo.b.beta.truncate(10);
-    let err = glb_bytes(face, &[("A", &duo.a), ("B", &duo.b)], 25.0).unwrap_err().to_string();
+    let err = glb_bytes(face, &[("A", &duo.a), ("B", &duo.b)], 25.0, Morphs::Split).unwrap_err().to_string();
     assert!(err.contains("person B") && err.contains("beta"), "{err}");
     let mut duo = common::duo(5);
     duo.a.x.as_mut_slice()[3] = f32::NAN;
-    assert!(glb_bytes(face, &[("A", &duo.a)], 25.0).is_err());
+    assert!(glb_bytes(face, &[("A", &duo.a)], 25.0, Morphs::Split).is_err());
     let dir = tempfile::tempdir().unwrap();
     let duo = common::duo(5);
-    let err = write_glb(&dir.path().join("no/such/dir/x.glb"), face, &[("A", &duo.a)], 25.0).unwrap_err();
+    let err = write_glb(&dir.path().join("no/such/dir/x.glb"), face, &[("A", &duo.a)], 25.0, Morphs::Split)
+        .unwrap_err();
     assert!(err.to_string().contains("x.glb"), "{err}");
 }
 
@@ -198,9 +176,16 @@ fn rotate(q: &[f64]) -> M4 {
 /// bind matrices, morph targets) gives the face model's own posed vertices, mirrored in z.
 #[test]
 fn a_viewer_evaluating_the_glb_sees_the_face_models_pose() {
+    let duo = common::facing_duo(FRAMES);
+    viewer_sees_the_pose(&duo, Morphs::Split);
+    viewer_sees_the_pose(&duo, Morphs::Signed);
+    // The side-by-side result too (rest facing near the viewer).
+    viewer_sees_the_pose(&common::duo(FRAMES), Morphs::Split);
+}
+
+fn viewer_sees_the_pose(duo: &duologue_params::Duo, morphs: Morphs) {
     let face = FaceModel::shared();
-    let duo = common::duo(FRAMES);
-    let (bytes, _) = glb_bytes(face, &[("A", &duo.a), ("B", &duo.b)], duo.fps).unwrap();
+    let (bytes, _) = glb_bytes(face, &[("A", &duo.a), ("B", &duo.b)], duo.fps, morphs).unwrap();
     let (doc, bin) = chunks(&bytes);
     let nodes = doc["nodes"].as_array().unwrap();
     let anim = &doc["animations"][0];
@@ -227,7 +212,9 @@ fn a_viewer_evaluating_the_glb_sees_the_face_models_pose() {
         };
         let local = |n: usize| {
             let t = key(n, "translation", 3).unwrap_or_else(|| vec_of(&nodes[n]["translation"]));
-            let r = key(n, "rotation", 4).unwrap_or_else(|| vec![0.0, 0.0, 0.0, 1.0]);
+            let r = key(n, "rotation", 4).unwrap_or_else(|| {
+                nodes[n].get("rotation").map(vec_of).unwrap_or_else(|| vec![0.0, 0.0, 0.0, 1.0])
+            });
             mul(&translate(&t), &rotate(&r))
         };
         let global = |mut n: usize| {
@@ -255,7 +242,8 @@ fn a_viewer_evaluating_the_glb_sees_the_face_models_pose() {
         let joff = doc["bufferViews"][jacc["bufferView"].as_u64().unwrap() as usize]["byteOffset"]
             .as_u64()
             .unwrap() as usize;
-        let morph = key(mesh_node, "weights", N_EXPR).unwrap();
+        let n_targets = prim_targets(&doc, mi);
+        let morph = key(mesh_node, "weights", n_targets).unwrap();
         let targets: Vec<Vec<f32>> = prim["targets"]
             .as_array()
             .unwrap()
@@ -283,6 +271,135 @@ fn a_viewer_evaluating_the_glb_sees_the_face_models_pose() {
             let expect = [w[0] as f64, w[1] as f64, -(w[2] as f64)];
             worst = worst.max((0..3).map(|c| (out[c] - expect[c]).abs()).fold(0.0, f64::max));
         }
-        assert!(worst < 1e-4, "person {mi}: glTF evaluation differs from FaceModel::pose by {worst} m");
+        assert!(
+            worst < 1e-4,
+            "person {mi} ({morphs:?}): glTF evaluation differs from FaceModel::pose by {worst} m"
+        );
     }
+}
+
+fn prim_targets(doc: &Value, mesh: usize) -> usize {
+    doc["meshes"][mesh]["primitives"][0]["targets"].as_array().unwrap().len()
+}
+
+/// Default morphs: each component as a non-negative pair whose weights stay in [0, 1] and give
+/// psi back (w+ s+ - w- s-), scaled where the clip drives a component past 1.
+#[test]
+fn split_morphs_keep_weights_in_unit_range_and_give_psi_back() {
+    let face = FaceModel::shared();
+    let mut duo = common::duo(FRAMES);
+    duo.a.x.frame_mut(3)[0] = 2.5; // jaw_open past 1: its positive target is scaled by 2.5
+    duo.b.x.frame_mut(4)[1] = -1.7;
+    let (bytes, s) = glb_bytes(face, &[("A", &duo.a), ("B", &duo.b)], duo.fps, Morphs::Split).unwrap();
+    assert_eq!(s.targets, 2 * N_EXPR);
+    let (doc, bin) = chunks(&bytes);
+    let mesh = &doc["meshes"][0];
+    let names: Vec<&str> =
+        mesh["extras"]["targetNames"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let want: Vec<String> =
+        EXPRESSION_NAMES.iter().flat_map(|n| [n.to_string(), format!("{n}_neg")]).collect();
+    assert_eq!(names, want);
+    let scales: Vec<f32> = mesh["extras"]["targetScales"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap() as f32)
+        .collect();
+    assert_eq!((scales[0], scales[1], scales[3]), (2.5, 1.0, 1.7));
+    // Target 0 is 2.5 E_jaw_open, target 3 is -1.7 E_jaw_forward (mirrored in z).
+    let nv = face.vertex_count();
+    let t0 = floats(&doc, &bin, mesh["primitives"][0]["targets"][0]["POSITION"].as_u64().unwrap() as usize);
+    let t3 = floats(&doc, &bin, mesh["primitives"][0]["targets"][3]["POSITION"].as_u64().unwrap() as usize);
+    for v in (0..nv).step_by(97) {
+        let e = face.expression[v];
+        assert!((t0[3 * v + 1] - 2.5 * e[1]).abs() < 1e-6 && (t0[3 * v + 2] + 2.5 * e[2]).abs() < 1e-6);
+        let e = face.expression[nv + v];
+        assert!((t3[3 * v + 1] + 1.7 * e[1]).abs() < 1e-6);
+    }
+    let anim = &doc["animations"][0];
+    for (pi, person) in [&duo.a, &duo.b].into_iter().enumerate() {
+        let ch = anim["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| {
+                c["target"]["path"] == "weights"
+                    && doc["nodes"][c["target"]["node"].as_u64().unwrap() as usize]["mesh"] == pi
+            })
+            .unwrap();
+        let w = floats(
+            &doc,
+            &bin,
+            anim["samplers"][ch["sampler"].as_u64().unwrap() as usize]["output"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(w.len(), FRAMES * 2 * N_EXPR);
+        assert!(w.iter().all(|x| (0.0..=1.0).contains(x)), "weights outside [0, 1]");
+        for k in 0..FRAMES {
+            for c in 0..N_EXPR {
+                let (p, n) = (w[(k * N_EXPR + c) * 2], w[(k * N_EXPR + c) * 2 + 1]);
+                assert!(p == 0.0 || n == 0.0, "both halves of one component set");
+                let back = p * scales[2 * c] - n * scales[2 * c + 1];
+                assert!((back - person.x.frame(k)[c]).abs() < 1e-6, "frame {k} component {c}: {back}");
+            }
+        }
+    }
+}
+
+/// ARKit morphs: the 52 names, weights as the ARKit curves, and a shape that has one expression
+/// behind it (jawOpen <- jaw_open) reproduces that expression exactly.
+#[test]
+fn arkit_morphs_are_named_and_reproduce_single_expressions() {
+    let face = FaceModel::shared();
+    let duo = common::duo(10);
+    let (bytes, s) = glb_bytes(face, &[("A", &duo.a), ("B", &duo.b)], duo.fps, Morphs::Arkit).unwrap();
+    assert_eq!(s.targets, 52);
+    let (doc, bin) = chunks(&bytes);
+    let names: Vec<&str> = doc["meshes"][1]["extras"]["targetNames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(names, ARKIT_NAMES.to_vec());
+    let anim = &doc["animations"][0];
+    let ch = anim["channels"].as_array().unwrap().iter().find(|c| c["target"]["path"] == "weights").unwrap();
+    let w = floats(
+        &doc,
+        &bin,
+        anim["samplers"][ch["sampler"].as_u64().unwrap() as usize]["output"].as_u64().unwrap() as usize,
+    );
+    let curves = duologue_export::arkit_curves(face, &duo.a, duo.fps);
+    assert_eq!(&w[52 * 6..52 * 7], &curves.weights[6][..]);
+    let shapes = arkit_targets(face);
+    let nv = face.vertex_count();
+    let jaw = ARKIT_NAMES.iter().position(|n| *n == "jawOpen").unwrap();
+    let e = &face.expression[..nv]; // jaw_open
+    let worst = shapes[jaw]
+        .iter()
+        .zip(e)
+        .map(|(d, e)| (0..3).map(|c| (d[c] - e[c]).abs()).fold(0.0, f32::max))
+        .fold(0.0, f32::max);
+    assert!(worst < 1e-5, "jawOpen differs from jaw_open by {worst}");
+    // Eye-look shapes move no vertex (the eye joints turn the eyes).
+    let look = ARKIT_NAMES.iter().position(|n| *n == "eyeLookUpLeft").unwrap();
+    assert!(shapes[look].iter().all(|d| *d == [0.0; 3]));
+}
+
+/// Each root node carries the person's rest facing, so the rest pose is already the layout:
+/// face to face, A's root turns about half a turn and B's barely.
+#[test]
+fn root_nodes_carry_each_persons_rest_facing() {
+    let face = FaceModel::shared();
+    let duo = common::facing_duo(FRAMES);
+    let (bytes, _) = glb_bytes(face, &[("A", &duo.a), ("B", &duo.b)], duo.fps, Morphs::Split).unwrap();
+    let (doc, _) = chunks(&bytes);
+    let node =
+        |name: &str| doc["nodes"].as_array().unwrap().iter().find(|n| n["name"] == name).unwrap().clone();
+    let yaw = |name: &str| node(name)["extras"]["rest_yaw_degrees"].as_f64().unwrap();
+    // (The neck's swing of +-0.25 rad over 1.6 s does not average out exactly: within 15 degrees.)
+    assert!((yaw("A").abs() - 180.0).abs() < 15.0, "A's rest yaw {}", yaw("A"));
+    assert!(yaw("B").abs() < 15.0, "B's rest yaw {}", yaw("B"));
+    // glTF quaternion of a half turn about Y: |y| ~ 1.
+    let q = node("A")["rotation"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect::<Vec<_>>();
+    assert!(q[1].abs() > 0.98, "{q:?}");
 }

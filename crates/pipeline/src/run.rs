@@ -9,7 +9,7 @@ use crate::{
 };
 use duologue_audio::mask::summarize;
 use duologue_audio::{MaskOptions, MixReport, Warning};
-use duologue_export::{write_exports, Format, Settings, Written};
+use duologue_export::{write_exports, Format, Morphs, Settings, Written};
 use duologue_layout::{Layout, LlmClient};
 use std::path::PathBuf;
 
@@ -33,6 +33,10 @@ pub struct Job {
     pub out: PathBuf,
     /// Exports besides the .npz.
     pub formats: Vec<Format>,
+    /// The glb's morph targets.
+    pub morphs: Morphs,
+    /// Frame rate of the ARKit curves (None: the result's).
+    pub arkit_fps: Option<f32>,
     /// Name of the result files (None: the recording's file stem).
     pub name: Option<String>,
 }
@@ -52,6 +56,8 @@ impl Job {
             max_seconds: crate::DEFAULT_MAX_MINUTES * 60.0,
             out,
             formats: Vec::new(),
+            morphs: Morphs::default(),
+            arkit_fps: None,
             name: None,
         }
     }
@@ -273,7 +279,8 @@ pub fn execute(mut job: Job, on: &mut dyn FnMut(Event<'_>)) -> Result<Outcome> {
     // The decoded audio is not needed any more: free it before rendering.
     drop(decoded);
     let audio = mix.as_ref().map_or_else(|| main.clone(), |m| m.path().to_path_buf());
-    let settings = Settings { audio: Some(audio), ..Settings::default() };
+    let settings =
+        Settings { audio: Some(audio), morphs: job.morphs, arkit_fps: job.arkit_fps, ..Settings::default() };
     let files = if job.formats.is_empty() {
         // Nothing is called: even an empty export list would load the face model.
         Vec::new()
