@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{chunks, floats};
+use common::{chunks, mesh_weights};
 use duologue_export::{glb_bytes, Morphs};
 use duologue_face::FaceModel;
 use duologue_params::{Duo, N_EXPR};
@@ -41,19 +41,8 @@ fn blender_report(glb: &Path, picks: &[usize]) -> Value {
 
 /// The morph weights the file gives mesh `mesh` (`[frames][targets]`).
 fn file_weights(doc: &Value, bin: &[u8], mesh: usize) -> Vec<Vec<f32>> {
-    let anim = &doc["animations"][0];
-    let ch = anim["channels"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| {
-            c["target"]["path"] == "weights"
-                && doc["nodes"][c["target"]["node"].as_u64().unwrap() as usize]["mesh"] == mesh
-        })
-        .unwrap();
-    let out = anim["samplers"][ch["sampler"].as_u64().unwrap() as usize]["output"].as_u64().unwrap() as usize;
     let n = doc["meshes"][mesh]["primitives"][0]["targets"].as_array().unwrap().len();
-    floats(doc, bin, out).chunks_exact(n).map(|c| c.to_vec()).collect()
+    mesh_weights(doc, bin, mesh).chunks_exact(n).map(|c| c.to_vec()).collect()
 }
 
 /// Imports `duo` with `morphs` and checks keys, values, rate, range and vertices.

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{chunks, floats};
+use common::{chunks, floats, mesh_weights};
 use duologue_export::{arkit_targets, glb_bytes, write_glb, Morphs};
 use duologue_face::{FaceModel, ARKIT_NAMES, EXPRESSION_NAMES};
 use duologue_params::N_EXPR;
@@ -316,22 +316,8 @@ fn split_morphs_keep_weights_in_unit_range_and_give_psi_back() {
         let e = face.expression[nv + v];
         assert!((t3[3 * v + 1] + 1.7 * e[1]).abs() < 1e-6);
     }
-    let anim = &doc["animations"][0];
     for (pi, person) in [&duo.a, &duo.b].into_iter().enumerate() {
-        let ch = anim["channels"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| {
-                c["target"]["path"] == "weights"
-                    && doc["nodes"][c["target"]["node"].as_u64().unwrap() as usize]["mesh"] == pi
-            })
-            .unwrap();
-        let w = floats(
-            &doc,
-            &bin,
-            anim["samplers"][ch["sampler"].as_u64().unwrap() as usize]["output"].as_u64().unwrap() as usize,
-        );
+        let w = mesh_weights(&doc, &bin, pi);
         assert_eq!(w.len(), FRAMES * 2 * N_EXPR);
         assert!(w.iter().all(|x| (0.0..=1.0).contains(x)), "weights outside [0, 1]");
         for k in 0..FRAMES {

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{chunks, floats};
+use common::{chunks, mesh_weights};
 use duologue_export::{glb_bytes, Morphs};
 use duologue_face::FaceModel;
 use duologue_params::N_EXPR;
@@ -128,21 +128,7 @@ fn three_js_loads_and_plays_the_glb_as_written() {
         assert_eq!(names.len(), 2 * N_EXPR);
         assert_eq!(&names[..2], &["jaw_open", "jaw_open_neg"]);
         // Morph influences at each key equal the file's weights.
-        let anim = &doc["animations"][0];
-        let ch = anim["channels"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| {
-                c["target"]["path"] == "weights"
-                    && doc["nodes"][c["target"]["node"].as_u64().unwrap() as usize]["mesh"] == mi
-            })
-            .unwrap();
-        let w = floats(
-            &doc,
-            &bin,
-            anim["samplers"][ch["sampler"].as_u64().unwrap() as usize]["output"].as_u64().unwrap() as usize,
-        );
+        let w = mesh_weights(&doc, &bin, mi);
         for &k in &picks {
             let got: Vec<f64> = mesh["influences"][k.to_string()]
                 .as_array()

@@ -115,3 +115,22 @@ pub fn floats(doc: &Value, bin: &[u8], i: usize) -> Vec<f32> {
     }
     out
 }
+
+/// The morph weights the file's animation gives mesh `mesh`, flat `[frames * targets]`.
+pub fn mesh_weights(doc: &Value, bin: &[u8], mesh: usize) -> Vec<f32> {
+    let anim = &doc["animations"][0];
+    let ch = anim["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| {
+            c["target"]["path"] == "weights"
+                && doc["nodes"][c["target"]["node"].as_u64().unwrap() as usize]["mesh"] == mesh
+        })
+        .unwrap_or_else(|| panic!("no weights channel for mesh {mesh}"));
+    floats(
+        doc,
+        bin,
+        anim["samplers"][ch["sampler"].as_u64().unwrap() as usize]["output"].as_u64().unwrap() as usize,
+    )
+}
