@@ -211,6 +211,11 @@ pub fn arkit_curves(face: &FaceModel, person: &Person, fps: f32) -> ArkitCurves 
     c
 }
 
+/// `a + (b - a) t`, element by element.
+fn lerp<const N: usize>(a: &[f32; N], b: &[f32; N], t: f32) -> [f32; N] {
+    std::array::from_fn(|c| a[c] + (b[c] - a[c]) * t)
+}
+
 impl ArkitCurves {
     /// Frames.
     pub fn frames(&self) -> usize {
@@ -233,7 +238,6 @@ impl ArkitCurves {
             let i1 = (i + 1).min(n - 1);
             (i, i1, (s - i as f64) as f32)
         };
-        let lerp3 = |a: [f32; 3], b: [f32; 3], t: f32| std::array::from_fn(|c| a[c] + (b[c] - a[c]) * t);
         let mut out = ArkitCurves {
             fps,
             rest_yaw: self.rest_yaw,
@@ -244,11 +248,10 @@ impl ArkitCurves {
         };
         for j in 0..m {
             let (i, i1, t) = at(j);
-            let (a, b) = (&self.weights[i], &self.weights[i1]);
-            out.weights.push(std::array::from_fn(|c| a[c] + (b[c] - a[c]) * t));
-            out.head.push(lerp3(self.head[i], self.head[i1], t));
-            out.left_eye.push(lerp3(self.left_eye[i], self.left_eye[i1], t));
-            out.right_eye.push(lerp3(self.right_eye[i], self.right_eye[i1], t));
+            out.weights.push(lerp(&self.weights[i], &self.weights[i1], t));
+            out.head.push(lerp(&self.head[i], &self.head[i1], t));
+            out.left_eye.push(lerp(&self.left_eye[i], &self.left_eye[i1], t));
+            out.right_eye.push(lerp(&self.right_eye[i], &self.right_eye[i1], t));
         }
         out
     }

@@ -114,6 +114,11 @@ fn qmul(a: [f32; 4], b: [f32; 4]) -> [f32; 4] {
     ]
 }
 
+/// The inverse of the unit quaternion `q`.
+fn qinv(q: [f32; 4]) -> [f32; 4] {
+    [-q[0], -q[1], -q[2], q[3]]
+}
+
 /// A duologue-frame quaternion in glTF's frame (conjugation by diag(1, 1, -1)).
 fn mirror_quat(q: [f32; 4]) -> [f32; 4] {
     [-q[0], -q[1], q[2], q[3]]
@@ -121,7 +126,7 @@ fn mirror_quat(q: [f32; 4]) -> [f32; 4] {
 
 /// Rotates `v` by the unit quaternion `q`.
 fn qrotate(q: [f32; 4], v: [f32; 3]) -> [f32; 3] {
-    let p = qmul(qmul(q, [v[0], v[1], v[2], 0.0]), [-q[0], -q[1], -q[2], q[3]]);
+    let p = qmul(qmul(q, [v[0], v[1], v[2], 0.0]), qinv(q));
     [p[0], p[1], p[2]]
 }
 
@@ -254,6 +259,20 @@ fn targets(face: &FaceModel, people: &[(&str, &Person)], morphs: Morphs) -> Targ
     }
 }
 
+/// `{"min": [...], "max": [...]}` of `n`-component elements, each bound the f64 of an f32 so that
+/// it equals a stored value bit for bit.
+fn min_max(values: &[f32], n: usize) -> Value {
+    let (mut lo, mut hi) = (vec![f32::MAX; n], vec![f32::MIN; n]);
+    for chunk in values.chunks_exact(n) {
+        for (i, v) in chunk.iter().enumerate() {
+            lo[i] = lo[i].min(*v);
+            hi[i] = hi[i].max(*v);
+        }
+    }
+    let f = |v: Vec<f32>| v.into_iter().map(f64::from).collect::<Vec<f64>>();
+    json!({ "min": f(lo), "max": f(hi) })
+}
+
 /// The binary chunk being assembled, with its bufferViews and accessors.
 #[derive(Default)]
 struct Bin {
@@ -293,15 +312,7 @@ impl Bin {
         let view = self.view(&bytes, target);
         let mut extra = json!({});
         if bounds {
-            let (mut lo, mut hi) = (vec![f32::MAX; n], vec![f32::MIN; n]);
-            for chunk in values.chunks_exact(n) {
-                for (i, v) in chunk.iter().enumerate() {
-                    lo[i] = lo[i].min(*v);
-                    hi[i] = hi[i].max(*v);
-                }
-            }
-            let f = |v: Vec<f32>| v.into_iter().map(f64::from).collect::<Vec<f64>>();
-            extra = json!({ "min": f(lo), "max": f(hi) });
+            extra = min_max(values, n);
         }
         self.accessor(view, FLOAT, values.len() / n, kind, extra)
     }
@@ -333,26 +344,18 @@ impl Bin {
         let values: Vec<u8> =
             idx.iter().flat_map(|&i| points[i as usize]).flat_map(|v| v.to_le_bytes()).collect();
         let value_view = self.view(&values, None);
-        let (mut lo, mut hi) = ([f32::MAX; 3], [f32::MIN; 3]);
-        for p in points {
-            for c in 0..3 {
-                lo[c] = lo[c].min(p[c]);
-                hi[c] = hi[c].max(p[c]);
-            }
-        }
-        let f = |v: [f32; 3]| v.map(f64::from);
-        self.accessors.push(json!({
-            "componentType": FLOAT,
-            "count": points.len(),
-            "type": "VEC3",
-            "min": f(lo),
-            "max": f(hi),
-            "sparse": {
+        let mut accessor = min_max(points.as_flattened(), 3);
+        accessor.as_object_mut().expect("min_max gives an object").extend([
+            ("componentType".into(), json!(FLOAT)),
+            ("count".into(), json!(points.len())),
+            ("type".into(), json!("VEC3")),
+            ("sparse".into(), json!({
                 "count": idx.len(),
                 "indices": { "bufferView": index_view, "componentType": if wide { UNSIGNED_INT } else { UNSIGNED_SHORT } },
                 "values": { "bufferView": value_view },
-            },
-        }));
+            })),
+        ]);
+        self.accessors.push(accessor);
         self.accessors.len() - 1
     }
 }
@@ -463,7 +466,7 @@ pub fn glb_bytes(
         let rel = |a: [f32; 3], b: [f32; 3]| mirror([a[0] - b[0], a[1] - b[1], a[2] - b[2]]);
         let yaw = rest_yaw(person);
         let q0 = quat([0.0, yaw, 0.0]);
-        let q0_inv = [-q0[0], -q0[1], -q0[2], q0[3]];
+        let q0_inv = qinv(q0);
         nodes.push(json!({
             "name": name.to_string(),
             "translation": mirror(person.t0),
