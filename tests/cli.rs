@@ -97,6 +97,49 @@ fn export_writes_every_format_and_they_read_back() {
         out60.to_str().unwrap(),
     ]);
     assert!(!bad.status.success() && stderr(&bad).contains("frame rate"), "{}", stderr(&bad));
+    // The preview camera is the user's choice: split-screen puts a dark divider down the
+    // middle under the inset, the front view does not; an unknown name lists the choices.
+    let middle_column = |camera: &str| {
+        let out = dir.join(format!("png-{camera}"));
+        let run = duologue(&[
+            "export",
+            npz.to_str().unwrap(),
+            "--format",
+            "png",
+            "--width",
+            "320",
+            "--height",
+            "240",
+            "--camera",
+            camera,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(run.status.success(), "{}", stderr(&run));
+        let png = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "png"));
+        let img = duologue_render::Image::load_png(&png.unwrap()).unwrap();
+        (100..180).filter(|&y| img.pixel(159, y).iter().all(|&c| c < 16)).count()
+    };
+    assert_eq!(middle_column("split"), 80);
+    assert_eq!(middle_column("front"), 0);
+    let bad = duologue(&[
+        "export",
+        npz.to_str().unwrap(),
+        "--format",
+        "png",
+        "--camera",
+        "overhead",
+        "--out",
+        out60.to_str().unwrap(),
+    ]);
+    assert!(
+        !bad.status.success() && stderr(&bad).contains("auto, two-shot, split, front"),
+        "{}",
+        stderr(&bad)
+    );
 }
 
 #[test]

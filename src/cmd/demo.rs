@@ -34,6 +34,7 @@ pub fn run(args: Args) -> Result<()> {
         formats: args.output.formats.clone(),
         morphs: args.output.style.morphs(),
         arkit_fps: args.output.style.arkit_fps,
+        camera: args.output.style.camera,
         ..Job::demo(args.out.clone(), &args.layout)?
     };
     if !args.output.json {

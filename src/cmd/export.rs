@@ -60,6 +60,7 @@ pub fn run(args: Args) -> Result<()> {
             height: args.height,
             supersample: args.supersample,
             inset: args.inset,
+            shot: args.style.camera,
             ..RenderOptions::default()
         },
         png_every: args.png_every,

@@ -96,6 +96,7 @@ pub fn run(args: Args) -> Result<()> {
         formats: args.output.formats.clone(),
         morphs: args.output.style.morphs(),
         arkit_fps: args.output.style.arkit_fps,
+        camera: args.output.style.camera,
         ..Job::new(input, layout, args.out.clone())
     };
     let outcome = run_job(job)?;

@@ -49,6 +49,11 @@ pub struct StyleArgs {
     /// records at 60).
     #[arg(long, value_parser = arkit_fps)]
     pub arkit_fps: Option<f32>,
+    /// How the MP4 / PNG preview frames the two people: auto (a two-shot from the side when
+    /// both mouths are large enough in it, else split-screen close-ups with the layout inset),
+    /// two-shot, split, front (the fixed camera on the -Z side).
+    #[arg(long, default_value = "auto", value_parser = camera)]
+    pub camera: duologue_export::Shot,
 }
 
 impl StyleArgs {
@@ -60,6 +65,11 @@ impl StyleArgs {
             self.morphs
         }
     }
+}
+
+/// A preview camera by name (auto, two-shot, split, front).
+pub fn camera(text: &str) -> Result<duologue_export::Shot, String> {
+    text.parse()
 }
 
 /// A frame rate for resampled curves: 1 to 1000.

@@ -22,8 +22,8 @@
 //! reads near zero; eyes = each eye joint relative to the head. Yaw and roll are unwrapped over
 //! time (no jump between +1 and -1).
 
-use crate::rest::matmul;
 use crate::ExportError;
+use duologue_face::{matmul, rest_yaw};
 use duologue_face::{rodrigues, FaceModel, ARKIT_NAMES};
 use duologue_params::{Joint, Person, N_EXPR, THETA};
 use serde::{Deserialize, Serialize};
@@ -186,7 +186,7 @@ fn unwrap(seq: &mut [[f32; 3]], index: usize) {
 /// The ARKit curves of one person.
 pub fn arkit_curves(face: &FaceModel, person: &Person, fps: f32) -> ArkitCurves {
     let frames = person.x.frames();
-    let rest_yaw = crate::rest::rest_yaw(person);
+    let rest_yaw = rest_yaw(person);
     let rest_inv = rodrigues([0.0, -rest_yaw, 0.0]);
     let mut c = ArkitCurves {
         fps,

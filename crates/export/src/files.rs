@@ -45,8 +45,8 @@ impl Format {
 pub struct Settings {
     /// Audio muxed into the MP4.
     pub audio: Option<PathBuf>,
-    /// Preview size, anti-aliasing and the top-down layout inset (the renderer's defaults:
-    /// 1280x720, one sample per pixel, no inset).
+    /// Preview size, anti-aliasing, shot (`auto`: both mouths readable), inset and caption (the
+    /// renderer's defaults: 1280x720, one sample per pixel, auto shot, caption, no extra inset).
     pub render: RenderOptions,
     /// PNG every Nth frame instead of first/middle/last.
     pub png_every: Option<usize>,

@@ -29,8 +29,8 @@
 //! the mirror reverses orientation, so triangles are written as [a, c, b] (FACE_API.md).
 //! Bytes are little-endian; bufferViews are 4-byte aligned.
 
-use crate::rest::rest_yaw;
 use crate::ExportError;
+use duologue_face::rest_yaw;
 use duologue_face::{arkit_matrix, FaceModel, ARKIT_NAMES, EXPRESSION_NAMES};
 use duologue_params::{Joint, Person, N_EXPR, THETA};
 use duologue_render::math::vertex_normals;

@@ -12,16 +12,16 @@ pub mod arkit;
 mod error;
 pub mod files;
 pub mod glb;
-mod rest;
 
 pub use arkit::{
     arkit_curves, live_link_sidecar, read_arkit_json, read_live_link_csv, write_arkit_json,
     write_live_link_csv, ArkitCurves, ArkitJson,
 };
+pub use duologue_face::rest_yaw;
+pub use duologue_render::{RenderOptions, Shot};
 pub use error::ExportError;
 pub use files::{describe_video, encode_video, write_exports, Event, Format, Settings, Written};
 pub use glb::{arkit_targets, glb_bytes, write_glb, GlbSummary, Morphs};
-pub use rest::rest_yaw;
 
 use duologue_params::{Person, N_ID};
 use std::path::Path;

@@ -35,6 +35,7 @@ mod expression;
 mod identity;
 mod mesh;
 mod obj;
+mod rest;
 mod rig;
 mod sculpt;
 
@@ -46,6 +47,7 @@ pub use expression::{describe_expressions, EXPRESSION_NAMES};
 pub use identity::{describe_identity, IDENTITY_NAMES};
 pub use mesh::N_VERTS;
 pub use obj::write_obj;
+pub use rest::{matmul, rest_yaw};
 pub use rig::rodrigues;
 
 /// Number of identity coefficients (`beta`).

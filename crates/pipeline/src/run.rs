@@ -9,7 +9,7 @@ use crate::{
 };
 use duologue_audio::mask::summarize;
 use duologue_audio::{MaskOptions, MixReport, Warning};
-use duologue_export::{write_exports, Format, Morphs, Settings, Written};
+use duologue_export::{write_exports, Format, Morphs, RenderOptions, Settings, Shot, Written};
 use duologue_layout::{Layout, LlmClient};
 use std::path::PathBuf;
 
@@ -37,6 +37,8 @@ pub struct Job {
     pub morphs: Morphs,
     /// Frame rate of the ARKit curves (None: the result's).
     pub arkit_fps: Option<f32>,
+    /// How the preview frames the two people (default: Auto).
+    pub camera: Shot,
     /// Name of the result files (None: the recording's file stem).
     pub name: Option<String>,
 }
@@ -58,6 +60,7 @@ impl Job {
             formats: Vec::new(),
             morphs: Morphs::default(),
             arkit_fps: None,
+            camera: Shot::Auto,
             name: None,
         }
     }
@@ -279,8 +282,13 @@ pub fn execute(mut job: Job, on: &mut dyn FnMut(Event<'_>)) -> Result<Outcome> {
     // The decoded audio is not needed any more: free it before rendering.
     drop(decoded);
     let audio = mix.as_ref().map_or_else(|| main.clone(), |m| m.path().to_path_buf());
-    let settings =
-        Settings { audio: Some(audio), morphs: job.morphs, arkit_fps: job.arkit_fps, ..Settings::default() };
+    let settings = Settings {
+        audio: Some(audio),
+        render: RenderOptions { shot: job.camera, ..RenderOptions::default() },
+        morphs: job.morphs,
+        arkit_fps: job.arkit_fps,
+        ..Settings::default()
+    };
     let files = if job.formats.is_empty() {
         // Nothing is called: even an empty export list would load the face model.
         Vec::new()

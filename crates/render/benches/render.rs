@@ -29,11 +29,11 @@ fn main() {
     for (inset, supersample) in [(false, 1), (true, 1), (false, 2)] {
         let opts = RenderOptions { width: 1280, height: 720, inset, supersample, ..RenderOptions::default() };
         let scene = Scene::for_duo(face, &d, opts).expect("scene");
-        let mut canvas = scene.canvas();
-        scene.render_into(0, &mut canvas); // warm-up
+        let mut bufs = scene.buffers();
+        scene.render_into(0, &mut bufs); // warm-up
         let start = Instant::now();
         for k in 0..frames {
-            std::hint::black_box(scene.render_into(k, &mut canvas));
+            std::hint::black_box(scene.render_into(k, &mut bufs));
         }
         let s = start.elapsed().as_secs_f64();
         println!(

@@ -97,6 +97,48 @@ impl Camera {
         cam
     }
 
+    /// The two-shot of film: the camera on the perpendicular bisector of the line between two
+    /// heads (seen from above), at their height, looking at both across that line and backed off
+    /// until both fit. Of the bisector's two sides it takes the one the faces point to
+    /// (`facings`: each head's horizontal rest direction), or, when they point along the line
+    /// (face to face), the one that puts the first head on the left. `fraction` of the image width
+    /// is used, as in [`Camera::framing_left`]. None when the heads stand one above the other
+    /// (closer than 5 cm apart seen from above): no side view separates them.
+    pub fn two_shot(
+        spheres: &[Sphere; 2],
+        facings: [Vec3; 2],
+        aspect: f32,
+        fov_y: f32,
+        fraction: f32,
+    ) -> Option<Self> {
+        let (a, b) = (spheres[0].center, spheres[1].center);
+        let (dx, dz) = (b[0] - a[0], b[2] - a[2]);
+        let len = dx.hypot(dz);
+        if len < 0.05 {
+            return None;
+        }
+        // Unit horizontal normal of the line, (x, z).
+        let n = (dz / len, -dx / len);
+        let towards = |f: Vec3| f[0] * n.0 + f[2] * n.1;
+        let face_side = towards(facings[0]) + towards(facings[1]);
+        // Looking along -n, screen right is (-n.1, n.0) = (dx, dz) / len: the first head is on the
+        // left. So without a side the faces choose, take +n.
+        let side = if face_side.abs() > 0.2 { face_side.signum() } else { 1.0 };
+        let (fx, fz) = (-side * n.0, -side * n.1);
+        let fraction = fraction.clamp(0.2, 1.0);
+        let mut cam = Self::fit(spheres, aspect * fraction, fov_y, fx.atan2(fz), 0.0);
+        cam.shift_x = fraction - 1.0;
+        Some(cam)
+    }
+
+    /// A close-up of one head from the front: looking against `facing` (its horizontal rest
+    /// direction; +Z when it has none) at eye level, the sphere filling the frame with a margin.
+    pub fn close_up(sphere: &Sphere, facing: Vec3, aspect: f32, fov_y: f32) -> Self {
+        let (fx, fz) = (-facing[0], -facing[2]);
+        let yaw = if fx.hypot(fz) < 1e-6 { 0.0 } else { fx.atan2(fz) };
+        Self::fit(std::slice::from_ref(sphere), aspect, fov_y, yaw, 0.0)
+    }
+
     fn framing_centred(spheres: &[Sphere], aspect: f32, fov_y: f32) -> Self {
         if spheres.is_empty() {
             return Self::look_at([0.0, 0.0, -1.0], [0.0; 3], fov_y);
@@ -219,6 +261,48 @@ mod tests {
         for sp in &s {
             assert!(inside(&cam, sp, 1280, 720));
         }
+    }
+
+    #[test]
+    fn two_shot_stands_beside_a_face_to_face_pair_and_sees_both() {
+        // Face to face along Z: A at -Z looking +Z, B at +Z looking -Z.
+        let s = [
+            Sphere { center: [0.0, 0.1, -0.5], radius: 0.13 },
+            Sphere { center: [0.0, 0.1, 0.5], radius: 0.13 },
+        ];
+        let cam =
+            Camera::two_shot(&s, [[0.0, 0.0, 1.0], [0.0, 0.0, -1.0]], 16.0 / 9.0, 30f32.to_radians(), 1.0)
+                .unwrap();
+        // On the bisector (z = 0), looking across the line (along X), A on the left.
+        assert!(cam.eye[2].abs() < 1e-4 && cam.forward[0].abs() > 0.999, "{cam:?}");
+        assert!(cam.project(s[0].center, 1280, 720).x < 640.0);
+        for sp in &s {
+            assert!(inside(&cam, sp, 1280, 720));
+        }
+        // Side by side facing the viewer (-Z): the camera is in front of them, on the -Z side.
+        let s = [
+            Sphere { center: [-0.3, 0.0, 0.0], radius: 0.13 },
+            Sphere { center: [0.3, 0.0, 0.0], radius: 0.13 },
+        ];
+        let cam = Camera::two_shot(&s, [[0.0, 0.0, -1.0]; 2], 16.0 / 9.0, 30f32.to_radians(), 1.0).unwrap();
+        assert!(cam.eye[2] < -0.5 && cam.forward[2] > 0.999, "{cam:?}");
+        // One above the other: no two-shot.
+        let s = [
+            Sphere { center: [0.0, 0.0, 0.0], radius: 0.13 },
+            Sphere { center: [0.01, 0.5, 0.0], radius: 0.13 },
+        ];
+        assert!(Camera::two_shot(&s, [[0.0, 0.0, -1.0]; 2], 1.7, 0.5, 1.0).is_none());
+    }
+
+    #[test]
+    fn close_up_looks_at_the_face() {
+        let s = Sphere { center: [1.0, 0.2, 2.0], radius: 0.15 };
+        // Facing +X: the camera stands at +X looking back along -X.
+        let cam = Camera::close_up(&s, [1.0, 0.0, 0.0], 0.9, 30f32.to_radians());
+        assert!(cam.eye[0] > 1.3 && (cam.forward[0] + 1.0).abs() < 1e-4, "{cam:?}");
+        assert!(inside(&cam, &s, 640, 720));
+        let p = cam.project(s.center, 640, 720);
+        assert!((p.x - 320.0).abs() < 1.0 && (p.y - 360.0).abs() < 1.0, "{p:?}");
     }
 
     #[test]

@@ -46,6 +46,16 @@ impl Image {
         }
     }
 
+    /// Copy `src` into this image with its top-left corner at (`x`, `y`), clipped to the edges.
+    pub fn blit(&mut self, src: &Image, x: u32, y: u32) {
+        let w = src.width.min(self.width.saturating_sub(x)) as usize;
+        for row in 0..src.height.min(self.height.saturating_sub(y)) as usize {
+            let from = row * src.width as usize * 3;
+            let to = ((y as usize + row) * self.width as usize + x as usize) * 3;
+            self.data[to..to + 3 * w].copy_from_slice(&src.data[from..from + 3 * w]);
+        }
+    }
+
     /// Write as an 8-bit RGB PNG (to a temporary file beside `path`, then renamed, so a reader
     /// never sees half a file; a failed write leaves nothing behind).
     pub fn save_png(&self, path: &Path) -> Result<(), RenderError> {

@@ -1,4 +1,5 @@
-//! The top-down inset: a small panel in the top-right corner showing where the people stand
+//! The top-down inset: a small panel (top-right, or top-centre between split-screen close-ups)
+//! showing where the people stand
 //! (the layout of DESIGN §2 seen from above: +X to the right, +Z up the panel, the viewer at
 //! the bottom), with an arrow for where each head faces and a thinner one for the gaze.
 
@@ -61,10 +62,29 @@ pub fn reserved_width(height: u32) -> u32 {
     (side + 2 * pad) as u32
 }
 
+/// Side of the inset panel for a picture `height` pixels tall: 28% of it.
+pub fn panel_side(height: u32) -> u32 {
+    panel(height).0 as u32
+}
+
 /// Draw the inset onto `img`: panel side = 28% of the image height, 2% from the corner.
 pub fn draw_inset(img: &mut Image, bounds: &InsetBounds, people: &[InsetPerson]) {
     let (side, pad) = panel(img.height);
-    let (x0, y0) = (img.width as i32 - side - pad, pad);
+    draw_inset_at(img, (img.width as i32 - side - pad, pad), side, bounds, people, Some([0.0, 1.0]));
+}
+
+/// Draw the inset as a `side`-pixel square panel with its top-left corner at `corner`. `viewer`
+/// is the camera's horizontal viewing direction `(x, z)`, drawn as a wedge at the panel's edge
+/// pointing into the scene (None: no wedge, e.g. one camera per person).
+pub fn draw_inset_at(
+    img: &mut Image,
+    corner: (i32, i32),
+    side: i32,
+    bounds: &InsetBounds,
+    people: &[InsetPerson],
+    viewer: Option<[f32; 2]>,
+) {
+    let (x0, y0) = corner;
     // Panel and frame.
     for y in y0..y0 + side {
         for x in x0..x0 + side {
@@ -85,11 +105,23 @@ pub fn draw_inset(img: &mut Image, bounds: &InsetBounds, people: &[InsetPerson])
             y0 as f32 + 0.5 * side as f32 - (z - bounds.center[1]) * s,
         )
     };
-    // The viewer: a small wedge at the bottom edge pointing into the scene (+Z).
-    let (cx, cy) = (x0 as f32 + 0.5 * side as f32, (y0 + side) as f32 - 0.06 * side as f32);
-    let u = 0.04 * side as f32;
-    line(img, (cx - u, cy + u * 0.5), (cx, cy - u), [120, 124, 134], 1.0);
-    line(img, (cx + u, cy + u * 0.5), (cx, cy - u), [120, 124, 134], 1.0);
+    // The viewer: a small wedge near the edge it looks in from, pointing into the scene.
+    if let Some([fx, fz]) = viewer {
+        let len = fx.hypot(fz);
+        if len > 1e-6 {
+            let dir = (fx / len, -fz / len); // on the panel, +Z is up
+            let (cx, cy) = (x0 as f32 + 0.5 * side as f32, y0 as f32 + 0.5 * side as f32);
+            let (px, py) = (cx - dir.0 * 0.44 * side as f32, cy - dir.1 * 0.44 * side as f32);
+            let u = 0.04 * side as f32;
+            let tip = (px + dir.0 * u, py + dir.1 * u);
+            let perp = (-dir.1, dir.0);
+            for sign in [1.0, -1.0] {
+                let base =
+                    (px - 0.5 * dir.0 * u + sign * perp.0 * u, py - 0.5 * dir.1 * u + sign * perp.1 * u);
+                line(img, base, tip, [120, 124, 134], 1.0);
+            }
+        }
+    }
     let arrow_len = 0.22 * side as f32;
     let dot_r = (0.035 * side as f32).max(2.0);
     for p in people {

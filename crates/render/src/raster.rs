@@ -160,46 +160,8 @@ impl Canvas {
         if mesh.normals.len() != nv || mesh.colors.len() != nv || mesh.specular.len() != nv {
             return;
         }
-        // [V] screen position and depth.
-        let projected: Vec<(f32, f32, f32)> = mesh
-            .positions
-            .par_iter()
-            .map(|&p| {
-                let q = camera.project(p, w, h);
-                (q.x, q.y, q.depth)
-            })
-            .collect();
-        let cull = self.cull_backfaces;
-        let setups: Vec<Setup> = mesh
-            .triangles
-            .par_iter()
-            .filter_map(|&tri| {
-                let idx = tri.map(|i| i as usize);
-                if idx.iter().any(|&i| i >= nv) {
-                    return None;
-                }
-                let p = idx.map(|i| projected[i]);
-                if p.iter().any(|q| q.2 < NEAR || !q.0.is_finite() || !q.1.is_finite()) {
-                    return None;
-                }
-                let (x, y) = ([p[0].0, p[1].0, p[2].0], [p[0].1, p[1].1, p[2].1]);
-                // Twice the signed area; > 0 when the outward normal faces the camera (screen y
-                // points down, which flips the usual counter-clockwise rule).
-                let area = (x[1] - x[0]) * (y[2] - y[0]) - (y[1] - y[0]) * (x[2] - x[0]);
-                if area.abs() < 1e-12 || (cull && area <= 0.0) {
-                    return None;
-                }
-                let x0 = (x[0].min(x[1]).min(x[2]).floor() as i32).max(0);
-                let x1 = (x[0].max(x[1]).max(x[2]).ceil() as i32).min(w as i32 - 1);
-                let y0 = (y[0].min(y[1]).min(y[2]).floor() as i32).max(0);
-                let y1 = (y[0].max(y[1]).max(y[2]).ceil() as i32).min(h as i32 - 1);
-                if x0 > x1 || y0 > y1 {
-                    return None;
-                }
-                let iz = [1.0 / p[0].2, 1.0 / p[1].2, 1.0 / p[2].2];
-                Some(Setup { tri, x, y, iz, inv_area: 1.0 / area, x0, x1, y0, y1 })
-            })
-            .collect();
+        let projected = project_all(camera, mesh.positions, w, h);
+        let setups = triangle_setups(&projected, mesh.triangles, w, h, self.cull_backfaces);
         // Bin triangles into bands of rows.
         let nbands = (h as usize).div_ceil(BAND_ROWS);
         let mut bins: Vec<Vec<u32>> = vec![Vec::new(); nbands];
@@ -238,6 +200,27 @@ impl Canvas {
             });
     }
 
+    /// How many samples of `triangles` (indices into `positions`, as drawn earlier with the same
+    /// camera) are what the z-buffer holds now, i.e. visible in the finished image: e.g. the lip
+    /// pixels of a head after the whole scene is drawn. Divide by `supersample`² for pixels.
+    pub fn visible_samples(&self, camera: &Camera, positions: &[Vec3], triangles: &[[u32; 3]]) -> usize {
+        let (w, h) = self.inner_size();
+        let projected = project_all(camera, positions, w, h);
+        let setups = triangle_setups(&projected, triangles, w, h, self.cull_backfaces);
+        let mut n = 0;
+        for s in &setups {
+            scan(s, s.y0, s.y1, |py, px, _, iz| {
+                // The same arithmetic as when the triangle was drawn, so its own samples match to
+                // rounding; a nearer surface drawn over them does not.
+                let stored = self.inv_depth[py as usize * w as usize + px as usize];
+                if (stored - iz).abs() <= 1e-6 * iz {
+                    n += 1;
+                }
+            });
+        }
+        n
+    }
+
     /// The finished image: supersamples averaged in linear light, then encoded as sRGB.
     pub fn to_image(&self) -> Image {
         let ss = self.supersample as usize;
@@ -273,11 +256,33 @@ fn raster_triangle(
     row0: i32,
     row1: i32,
 ) {
+    let [i0, i1, i2] = s.tri.map(|i| i as usize);
+    scan(s, row0, row1, |py, px, w, iz| {
+        let idx = (py - row0) as usize * width + px as usize;
+        if iz > depth[idx] {
+            depth[idx] = iz;
+            // Perspective-correct weights.
+            let inv = 1.0 / iz;
+            let p = [w[0] * s.iz[0] * inv, w[1] * s.iz[1] * inv, w[2] * s.iz[2] * inv];
+            let lerp3 = |v: &[Vec3]| V::from(v[i0]) * p[0] + V::from(v[i1]) * p[1] + V::from(v[i2]) * p[2];
+            let pos = lerp3(mesh.positions);
+            let n = lerp3(mesh.normals);
+            let albedo = lerp3(mesh.colors);
+            let spec = mesh.specular[i0] * p[0] + mesh.specular[i1] * p[1] + mesh.specular[i2] * p[2];
+            color[idx] = shade(pos, n, albedo, spec, V::from(mesh.rim), lights);
+        }
+    });
+}
+
+/// Visit every sample of triangle `s` inside rows `row0..=row1`: `visit(row, column, barycentric
+/// weights, inverse depth)`. Drawing and visibility counting share it, so both see the same
+/// samples with the same rounding.
+#[inline]
+fn scan(s: &Setup, row0: i32, row1: i32, mut visit: impl FnMut(i32, i32, [f32; 3], f32)) {
     let (ya, yb) = (s.y0.max(row0), s.y1.min(row1));
     if ya > yb {
         return;
     }
-    let [i0, i1, i2] = s.tri.map(|i| i as usize);
     let (x, y) = (s.x, s.y);
     // Edge function of the edge opposite corner k, evaluated at (px, py): a_k*px + b_k*py + c_k,
     // scaled by 1/area so it is corner k's barycentric weight.
@@ -292,30 +297,68 @@ fn raster_triangle(
         let fy = py as f32 + 0.5;
         let fx0 = s.x0 as f32 + 0.5;
         let mut w = e.map(|(a, b, c)| a * fx0 + b * fy + c);
-        let row = (py - row0) as usize * width;
         for px in s.x0..=s.x1 {
             if w[0] >= -INSIDE_EPS && w[1] >= -INSIDE_EPS && w[2] >= -INSIDE_EPS {
                 let iz = w[0] * s.iz[0] + w[1] * s.iz[1] + w[2] * s.iz[2];
-                let idx = row + px as usize;
-                if iz > depth[idx] {
-                    depth[idx] = iz;
-                    // Perspective-correct weights.
-                    let inv = 1.0 / iz;
-                    let p = [w[0] * s.iz[0] * inv, w[1] * s.iz[1] * inv, w[2] * s.iz[2] * inv];
-                    let lerp3 =
-                        |v: &[Vec3]| V::from(v[i0]) * p[0] + V::from(v[i1]) * p[1] + V::from(v[i2]) * p[2];
-                    let pos = lerp3(mesh.positions);
-                    let n = lerp3(mesh.normals);
-                    let albedo = lerp3(mesh.colors);
-                    let spec = mesh.specular[i0] * p[0] + mesh.specular[i1] * p[1] + mesh.specular[i2] * p[2];
-                    color[idx] = shade(pos, n, albedo, spec, V::from(mesh.rim), lights);
-                }
+                visit(py, px, w, iz);
             }
             w[0] += e[0].0;
             w[1] += e[1].0;
             w[2] += e[2].0;
         }
     }
+}
+
+/// `[V]` screen position and depth of each vertex on a `w` x `h` sample grid.
+fn project_all(camera: &Camera, positions: &[Vec3], w: u32, h: u32) -> Vec<(f32, f32, f32)> {
+    positions
+        .par_iter()
+        .map(|&p| {
+            let q = camera.project(p, w, h);
+            (q.x, q.y, q.depth)
+        })
+        .collect()
+}
+
+/// The triangles worth scanning: inside the vertex range, in front of the near plane, not
+/// degenerate, facing the camera when `cull`, and overlapping the `w` x `h` grid.
+fn triangle_setups(
+    projected: &[(f32, f32, f32)],
+    triangles: &[[u32; 3]],
+    w: u32,
+    h: u32,
+    cull: bool,
+) -> Vec<Setup> {
+    let nv = projected.len();
+    triangles
+        .par_iter()
+        .filter_map(|&tri| {
+            let idx = tri.map(|i| i as usize);
+            if idx.iter().any(|&i| i >= nv) {
+                return None;
+            }
+            let p = idx.map(|i| projected[i]);
+            if p.iter().any(|q| q.2 < NEAR || !q.0.is_finite() || !q.1.is_finite()) {
+                return None;
+            }
+            let (x, y) = ([p[0].0, p[1].0, p[2].0], [p[0].1, p[1].1, p[2].1]);
+            // Twice the signed area; > 0 when the outward normal faces the camera (screen y
+            // points down, which flips the usual counter-clockwise rule).
+            let area = (x[1] - x[0]) * (y[2] - y[0]) - (y[1] - y[0]) * (x[2] - x[0]);
+            if area.abs() < 1e-12 || (cull && area <= 0.0) {
+                return None;
+            }
+            let x0 = (x[0].min(x[1]).min(x[2]).floor() as i32).max(0);
+            let x1 = (x[0].max(x[1]).max(x[2]).ceil() as i32).min(w as i32 - 1);
+            let y0 = (y[0].min(y[1]).min(y[2]).floor() as i32).max(0);
+            let y1 = (y[0].max(y[1]).max(y[2]).ceil() as i32).min(h as i32 - 1);
+            if x0 > x1 || y0 > y1 {
+                return None;
+            }
+            let iz = [1.0 / p[0].2, 1.0 / p[1].2, 1.0 / p[2].2];
+            Some(Setup { tri, x, y, iz, inv_area: 1.0 / area, x0, x1, y0, y1 })
+        })
+        .collect()
 }
 
 /// Lighting of one surface point.

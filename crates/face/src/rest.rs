@@ -1,10 +1,11 @@
-//! Each person's rest facing, shared by the glb (root node rotation) and the ARKit curves (head
-//! rotations relative to it).
+//! Each person's rest facing, shared by the glb (root node rotation), the ARKit curves (head
+//! rotations relative to it) and the preview's camera (which side of a face to look at).
 
+use crate::rig::rodrigues;
 use duologue_params::{Joint, Person};
 
 /// `a * b` for 3x3 row-major matrices.
-pub(crate) fn matmul(a: &[[f32; 3]; 3], b: &[[f32; 3]; 3]) -> [[f32; 3]; 3] {
+pub fn matmul(a: &[[f32; 3]; 3], b: &[[f32; 3]; 3]) -> [[f32; 3]; 3] {
     let mut m = [[0.0; 3]; 3];
     for i in 0..3 {
         for j in 0..3 {
@@ -20,10 +21,8 @@ pub(crate) fn matmul(a: &[[f32; 3]; 3], b: &[[f32; 3]; 3]) -> [[f32; 3]; 3] {
 pub fn rest_yaw(person: &Person) -> f32 {
     let (mut sx, mut sz) = (0.0f64, 0.0f64);
     for k in 0..person.x.frames() {
-        let r = matmul(
-            &duologue_face::rodrigues(person.x.theta(k, Joint::Neck)),
-            &duologue_face::rodrigues(person.x.theta(k, Joint::Head)),
-        );
+        let r =
+            matmul(&rodrigues(person.x.theta(k, Joint::Neck)), &rodrigues(person.x.theta(k, Joint::Head)));
         // Forward is the rotated -Z axis: minus the third column.
         let (fx, fz) = (-r[0][2], -r[2][2]);
         let n = fx.hypot(fz);
