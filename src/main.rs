@@ -47,6 +47,10 @@ enum Command {
     Bench(cmd::bench::Args),
     /// One clip as an SVG: mouth opening vs audio energy, gaze to the partner, speaker masks.
     Plot(cmd::plot::Args),
+    /// Both animated heads of a result in the browser (127.0.0.1), with the audio.
+    View(cmd::view::Args),
+    /// The viewer plus an HTTP API: upload a recording, follow the job, fetch its files.
+    Serve(cmd::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +70,8 @@ fn main() -> ExitCode {
         Command::Demo(args) => cmd::demo::run(args),
         Command::Bench(args) => cmd::bench::run(args),
         Command::Plot(args) => cmd::plot::run(args),
+        Command::View(args) => cmd::view::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -12,8 +12,10 @@ pub mod info;
 pub mod layout;
 pub mod masks;
 pub mod plot;
+pub mod serve;
 pub mod simulate;
 pub mod train;
+pub mod view;
 
 /// What `generate` and `demo` write besides the result .npz, and how they report it.
 #[derive(clap::Args)]

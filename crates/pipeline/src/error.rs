@@ -7,6 +7,9 @@ use std::path::PathBuf;
 /// Errors of the generate pipeline.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
+    /// The job's cancel flag was raised (checked between stages and between windows).
+    #[error("cancelled")]
+    Cancelled,
     /// The model checkpoint could not be read.
     #[error("cannot load model {path}")]
     Model {

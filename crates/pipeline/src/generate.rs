@@ -28,6 +28,18 @@ pub fn generate(
     opts: &GenerateOptions,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Duo> {
+    generate_until(generator, cond, opts, progress, &|| false)
+}
+
+/// [`generate`] that gives up with [`PipelineError::Cancelled`] before the next window once
+/// `stop()` says so.
+pub fn generate_until(
+    generator: &Generator,
+    cond: &Conditioning,
+    opts: &GenerateOptions,
+    progress: &mut dyn FnMut(usize, usize),
+    stop: &dyn Fn() -> bool,
+) -> Result<Duo> {
     let cfg = generator.config();
     if cfg.model.audio_dim != cond.dim {
         return Err(PipelineError::FeatureDim { model: cfg.model.audio_dim, ours: cond.dim });
@@ -41,6 +53,9 @@ pub fn generate(
     let steps = opts.steps.unwrap_or(1);
     let total = window_starts(cond, l, opts.overlap.unwrap_or(l / 5)).len() * steps;
     generate_with(cond, l, &opts, &mut |w, input| {
+        if stop() {
+            return Err(PipelineError::Cancelled);
+        }
         generator
             .sample_with_progress(input, |i, _| progress(w * steps + i, total))
             .map_err(PipelineError::Sample)

@@ -29,9 +29,11 @@ mod run;
 
 pub use condition::{random_betas, Conditioning, EDGE_MARGIN};
 pub use error::{PipelineError, Result};
-pub use generate::{generate, generate_with, timeline_starts, window_starts, GenerateOptions, WindowSampler};
+pub use generate::{
+    generate, generate_until, generate_with, timeline_starts, window_starts, GenerateOptions, WindowSampler,
+};
 pub use layout::{resolve_layout, LayoutSpec};
-pub use run::{execute, Event, Job, Outcome, Stage};
+pub use run::{execute, execute_with, Event, Job, Outcome, Stage};
 
 use burn::prelude::Device;
 use duologue_model::Generator;

@@ -4,14 +4,18 @@
 //! generate benchmark all run exactly this; what they show of it comes through [`Event`]s.
 
 use crate::{
-    default_generator, generate, load_generator, random_betas, read_audio, resolve_layout, write_mix_wav,
-    AudioInput, Conditioning, GenerateOptions, LayoutSpec, PipelineError, Result, DEFAULT_MODEL_LABEL,
+    default_generator, generate_until, load_generator, random_betas, read_audio, resolve_layout,
+    write_mix_wav, AudioInput, Conditioning, GenerateOptions, LayoutSpec, PipelineError, Result,
+    DEFAULT_MODEL_LABEL,
 };
 use duologue_audio::mask::summarize;
 use duologue_audio::{MaskOptions, MixReport, Warning};
 use duologue_export::{write_exports, Format, Morphs, RenderOptions, Settings, Shot, Written};
 use duologue_layout::{Layout, LlmClient};
+use duologue_model::Generator;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// One generation: everything decided before the pipeline runs.
 pub struct Job {
@@ -41,6 +45,9 @@ pub struct Job {
     pub camera: Shot,
     /// Name of the result files (None: the recording's file stem).
     pub name: Option<String>,
+    /// Raised by another thread to stop the job (between stages and windows) with
+    /// [`PipelineError::Cancelled`].
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 impl Job {
@@ -62,6 +69,7 @@ impl Job {
             arkit_fps: None,
             camera: Shot::Auto,
             name: None,
+            cancel: None,
         }
     }
 
@@ -210,10 +218,36 @@ impl Outcome {
 
 /// Runs `job`: results named after the recording (talk.wav -> talk.npz, talk.glb, talk_A.csv,
 /// ...) in `job.out`.
-pub fn execute(mut job: Job, on: &mut dyn FnMut(Event<'_>)) -> Result<Outcome> {
+pub fn execute(job: Job, on: &mut dyn FnMut(Event<'_>)) -> Result<Outcome> {
     if job.opts.steps == Some(0) {
         return Err(PipelineError::Input("--steps must be at least 1".into()));
     }
+    // Bad positions or presets fail before the model loads (cheap to check twice; text is
+    // resolved once, in execute_with, where it may reach the LLM).
+    if matches!(job.layout, LayoutSpec::Positions(_) | LayoutSpec::Preset(_)) {
+        resolve_layout(&job.layout, None)?;
+    }
+    let (generator, model) = match &job.model {
+        Some(p) => (load_generator(p)?, p.display().to_string()),
+        None => (default_generator()?, DEFAULT_MODEL_LABEL.to_string()),
+    };
+    execute_with(job, &generator, &model, on)
+}
+
+/// [`execute`] with a model already loaded (`label` names it in the outcome); `job.model` is
+/// not read. `duologue serve` loads its model once and runs every job through it.
+pub fn execute_with(
+    mut job: Job,
+    generator: &Generator,
+    label: &str,
+    on: &mut dyn FnMut(Event<'_>),
+) -> Result<Outcome> {
+    if job.opts.steps == Some(0) {
+        return Err(PipelineError::Input("--steps must be at least 1".into()));
+    }
+    let cancel = job.cancel.clone();
+    let stopped = move || cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed));
+    let check = |stopped: &dyn Fn() -> bool| if stopped() { Err(PipelineError::Cancelled) } else { Ok(()) };
     let mut warnings: Vec<String> = Vec::new();
     let mut warn = |w: String, on: &mut dyn FnMut(Event<'_>)| {
         on(Event::Warning(&w));
@@ -221,17 +255,16 @@ pub fn execute(mut job: Job, on: &mut dyn FnMut(Event<'_>)) -> Result<Outcome> {
     };
     // Bad positions or presets and a bad --model fail before any decoding work.
     let (layout, notes) = resolve_layout(&job.layout, job.llm.take())?;
-    let (generator, model) = match &job.model {
-        Some(p) => (load_generator(p)?, p.display().to_string()),
-        None => (default_generator()?, DEFAULT_MODEL_LABEL.to_string()),
-    };
+    let model = label.to_string();
     on(Event::Stage(Stage::Load));
+    check(&stopped)?;
     let main = job.input.main_path().to_path_buf();
     let decoded = read_audio(&job.input, job.max_seconds)?;
     for w in &decoded.warnings {
         warn(format!("{}: {w}", main.display()), on);
     }
     on(Event::Stage(Stage::Decode));
+    check(&stopped)?;
     for n in notes {
         warn(n, on);
     }
@@ -255,8 +288,15 @@ pub fn execute(mut job: Job, on: &mut dyn FnMut(Event<'_>)) -> Result<Outcome> {
     on(Event::Stage(Stage::Condition));
     let steps = job.opts.steps.unwrap_or(generator.config().sample.steps);
     let windows = crate::window_starts(&cond, l, job.opts.overlap.unwrap_or(l / 5)).len();
-    let duo = generate(&generator, &cond, &job.opts, &mut |done, total| on(Event::Sampling { done, total }))?;
+    let duo = generate_until(
+        generator,
+        &cond,
+        &job.opts,
+        &mut |done, total| on(Event::Sampling { done, total }),
+        &stopped,
+    )?;
     on(Event::Stage(Stage::Sample));
+    check(&stopped)?;
     std::fs::create_dir_all(&job.out)
         .map_err(|source| PipelineError::CreateDir { path: job.out.clone(), source })?;
     let stem = job.name.clone().unwrap_or_else(|| {
