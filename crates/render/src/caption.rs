@@ -134,7 +134,7 @@ mod tests {
             CaptionRow { letter: 'B', color: [0, 255, 0], mask: &silent },
         ];
         draw_caption(&mut img, &rows, 50, 25.0);
-        let strip = strip_height(720) as u32;
+        let strip = strip_height(720);
         assert_eq!(strip, 72);
         let count = |x0: u32, x1: u32, y0: u32, y1: u32, c: [u8; 3]| {
             let mut n = 0;
