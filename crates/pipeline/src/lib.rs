@@ -44,3 +44,12 @@ pub fn load_generator(path: &Path) -> Result<Generator> {
     Generator::load(path, &Device::flex())
         .map_err(|source| PipelineError::Model { path: path.to_path_buf(), source })
 }
+
+/// The checkpoint at `path`, or the embedded default model when None, with the label that
+/// names it in outcomes (the path, or [`DEFAULT_MODEL_LABEL`]).
+pub fn load_model(path: Option<&Path>) -> Result<(Generator, String)> {
+    match path {
+        Some(p) => Ok((load_generator(p)?, p.display().to_string())),
+        None => Ok((default_generator()?, DEFAULT_MODEL_LABEL.to_string())),
+    }
+}

@@ -4,9 +4,8 @@
 //! generate benchmark all run exactly this; what they show of it comes through [`Event`]s.
 
 use crate::{
-    default_generator, generate_until, load_generator, random_betas, read_audio, resolve_layout,
-    write_mix_wav, AudioInput, Conditioning, GenerateOptions, LayoutSpec, PipelineError, Result,
-    DEFAULT_MODEL_LABEL,
+    generate_until, load_model, random_betas, read_audio, resolve_layout, write_mix_wav, AudioInput,
+    Conditioning, GenerateOptions, LayoutSpec, PipelineError, Result,
 };
 use duologue_audio::mask::summarize;
 use duologue_audio::{MaskOptions, MixReport, Warning};
@@ -227,10 +226,7 @@ pub fn execute(job: Job, on: &mut dyn FnMut(Event<'_>)) -> Result<Outcome> {
     if matches!(job.layout, LayoutSpec::Positions(_) | LayoutSpec::Preset(_)) {
         resolve_layout(&job.layout, None)?;
     }
-    let (generator, model) = match &job.model {
-        Some(p) => (load_generator(p)?, p.display().to_string()),
-        None => (default_generator()?, DEFAULT_MODEL_LABEL.to_string()),
-    };
+    let (generator, model) = load_model(job.model.as_deref())?;
     execute_with(job, &generator, &model, on)
 }
 

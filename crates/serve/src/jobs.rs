@@ -181,12 +181,7 @@ impl Jobs {
         std::thread::Builder::new()
             .name("duologue-serve-worker".into())
             .spawn(move || {
-                let loaded = match &model {
-                    Some(p) => duologue_pipeline::load_generator(p).map(|g| (g, p.display().to_string())),
-                    None => duologue_pipeline::default_generator()
-                        .map(|g| (g, duologue_pipeline::DEFAULT_MODEL_LABEL.to_string())),
-                };
-                let (generator, label) = match loaded {
+                let (generator, label) = match duologue_pipeline::load_model(model.as_deref()) {
                     Ok(g) => {
                         let _ = ready_tx.send(Ok(g.1.clone()));
                         g
