@@ -412,3 +412,64 @@ fn eval_scores_a_known_offset_and_refuses_mismatched_lengths() {
     let bad = duologue(&["eval", "--pred", short.to_str().unwrap(), "--gt", gt_path.to_str().unwrap()]);
     assert_clean_failure(&bad, &["short.npz", "gt.npz", "40", "60"]);
 }
+
+/// `GET path` on `addr` over a plain TCP connection: (status, body).
+fn http_get(addr: &str, path: &str) -> (u16, Vec<u8>) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("an HTTP answer");
+    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+    let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap();
+    (status, raw[end + 4..].to_vec())
+}
+
+#[test]
+fn view_prints_its_url_and_serves_the_result_and_the_page() {
+    use std::io::BufRead;
+    let dir = tempdir("view");
+    let path = dir.join("talk.npz");
+    result(50).write(&path).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_duologue"))
+        .args(["view", path.to_str().unwrap(), "--port", "0", "--no-open"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let served = (|| {
+        let url = line.trim().strip_prefix("duologue view: http://")?.split('/').next()?.to_string();
+        Some(url)
+    })();
+    let Some(addr) = served else {
+        let _ = child.kill();
+        let out = child.wait_with_output().unwrap();
+        panic!("no URL in {line:?}: {}", stderr(&out));
+    };
+    let results = http_get(&addr, "/api/results");
+    let page = http_get(&addr, "/");
+    let three = http_get(&addr, "/vendor/three.js");
+    let missing = http_get(&addr, "/api/jobs");
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    assert_eq!(results.0, 200);
+    let list: serde_json::Value = serde_json::from_slice(&results.1).unwrap();
+    assert_eq!(list["results"][0]["name"], "talk.npz", "{list}");
+    assert_eq!(list["results"][0]["audio"], false, "no talk.wav beside it: {list}");
+    assert_eq!(list["results"][0]["frames"], 50, "{list}");
+    assert_eq!(page.0, 200);
+    assert!(
+        String::from_utf8_lossy(&page.1).contains("<canvas")
+            || String::from_utf8_lossy(&page.1).contains("app.js")
+    );
+    assert_eq!(three.0, 200);
+    assert!(three.1.len() > 100_000, "three.js is {} bytes", three.1.len());
+    // `view` takes no jobs: that needs `serve`.
+    assert_eq!(missing.0, 404);
+    assert!(String::from_utf8_lossy(&missing.1).contains("duologue serve"));
+}
