@@ -1,4 +1,4 @@
-//! `duologue bench generate` end to end on tiny settings: every case runs in its own process on
+//! `duologue bench generate` and `bench serve` end to end on tiny settings: every generate case runs in its own process on
 //! real (espeak-ng) speech and reports its stages and peak memory; cases past `--max-windows`
 //! are estimated from the measured ones. No timing thresholds: timings belong to the benchmark.
 //! Needs espeak-ng (scripts/setup.sh installs it).
@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 mod common;
-use common::{duologue, tempdir};
+use common::{duologue, stderr, tempdir};
 
 fn num(v: &Value, key: &str) -> f64 {
     v[key].as_f64().unwrap_or_else(|| panic!("{key} is not a number in {v}"))
@@ -127,4 +127,45 @@ fn bench_generate_refuses_durations_it_could_not_hold_before_any_work() {
     assert!(err.contains("60000 minutes is longer than generate accepts by default (180 minutes)"), "{err}");
     assert!(!work.exists(), "nothing was written");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bench_serve_runs_real_jobs_through_a_real_server_and_reports_percentiles() {
+    let dir = tempdir("serve");
+    let json = dir.join("serve.json");
+    let work = dir.join("work");
+    let run = duologue(&[
+        "bench",
+        "serve",
+        "--requests",
+        "6",
+        "--jobs",
+        "2",
+        "--concurrency",
+        "2",
+        "--queue",
+        "1",
+        "--steps",
+        "1",
+        "--formats",
+        "none",
+        "--work",
+        work.to_str().unwrap(),
+        "--out",
+        json.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let table = String::from_utf8_lossy(&run.stdout);
+    assert!(table.contains("job end to end") && table.contains("p95"), "{table}");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v["reads_ms"]["n"], 6);
+    assert_eq!(v["end_to_end_s"]["n"], 2);
+    assert!(num(&v["end_to_end_s"], "p50") >= num(&v["worker_s"], "p50"), "{v}");
+    assert!(num(&v["reads_ms"], "max") >= num(&v["reads_ms"], "p50"), "{v}");
+    // Each job ran in its own folder of --work (kept when given) and wrote its result there.
+    let npz = std::fs::read_dir(&work)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().join("demo_conversation.npz").is_file())
+        .count();
+    assert_eq!(npz, 2);
 }

@@ -5,6 +5,9 @@
 //! `duologue bench preview`: how readable both mouths are in the MP4 preview — the share of
 //! frames where each mouth shows at least [`MIN_LIP_PIXELS`] lip pixels (at 1280x720) — for
 //! the demo and for every preset layout, with the shot the camera chose.
+//!
+//! `duologue bench serve`: latency percentiles and throughput of `duologue serve` under
+//! concurrent clients ([`super::bench_serve`]).
 
 use anyhow::{Context, Result};
 use duologue_export::Format;
@@ -29,6 +32,8 @@ enum Bench {
     Generate(GenerateArgs),
     /// Share of preview frames in which both mouths are readable, per preset layout.
     Preview(PreviewArgs),
+    /// Latency percentiles and throughput of `duologue serve` under concurrent clients.
+    Serve(super::bench_serve::ServeArgs),
     /// One case in this process; prints its measurements as one JSON line (used by `generate`).
     #[command(hide = true)]
     Case(CaseArgs),
@@ -133,6 +138,7 @@ pub fn run(args: Args) -> Result<()> {
     match args.command {
         Bench::Generate(a) => run_generate(a),
         Bench::Preview(a) => run_preview(a),
+        Bench::Serve(a) => super::bench_serve::run(a),
         Bench::Case(a) => {
             let spec = CaseSpec {
                 audio: a.audio,
