@@ -35,6 +35,9 @@ pub fn load_all(paths: &[PathBuf], audio: Option<PathBuf>) -> Result<Library> {
     for (i, path) in paths.iter().enumerate() {
         anyhow::ensure!(path.is_file(), "{}: file not found", path.display());
         let entry = library::load(path, if i == 0 { audio.clone() } else { None })?;
+        for w in &entry.warnings {
+            eprintln!("warning: {w}");
+        }
         lib.insert(entry);
     }
     Ok(lib)

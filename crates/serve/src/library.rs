@@ -26,6 +26,8 @@ pub struct Entry {
     pub meta: Value,
     /// The recording, played in sync.
     pub audio: Option<PathBuf>,
+    /// What could not be used (an unreadable or mismatched .npz beside a .glb), for the user.
+    pub warnings: Vec<String>,
 }
 
 impl Entry {
@@ -88,7 +90,28 @@ pub fn load(path: &Path, audio: Option<PathBuf>) -> Result<Entry, ServeError> {
             let bytes = std::fs::read(path).map_err(|source| ServeError::Io { path: path.into(), source })?;
             let gltf = glb_json(&bytes).map_err(|why| ServeError::Glb { path: path.into(), why })?;
             let npz = path.with_extension("npz");
-            let duo = if npz.is_file() { Duo::read(&npz).ok() } else { None };
+            let glb_frames = gltf["animations"][0]["extras"]["frames"].as_u64();
+            let mut warnings = Vec::new();
+            let duo = match npz.is_file().then(|| Duo::read(&npz)) {
+                None => None,
+                Some(Ok(d)) if glb_frames.is_some_and(|f| f != d.frames() as u64) => {
+                    warnings.push(format!(
+                        "{}: {} frames where {name} has {}; not used, so the timeline has no speaker masks",
+                        npz.display(),
+                        d.frames(),
+                        glb_frames.unwrap_or(0)
+                    ));
+                    None
+                }
+                Some(Ok(d)) => Some(d),
+                Some(Err(e)) => {
+                    warnings.push(format!(
+                        "{}: not read ({e}), so the timeline has no speaker masks",
+                        npz.display()
+                    ));
+                    None
+                }
+            };
             let meta = match duo {
                 Some(d) => meta(&d),
                 None => {
@@ -112,7 +135,7 @@ pub fn load(path: &Path, audio: Option<PathBuf>) -> Result<Entry, ServeError> {
                     })
                 }
             };
-            Ok(Entry { id: String::new(), name, glb: Arc::new(bytes), meta, audio })
+            Ok(Entry { id: String::new(), name, glb: Arc::new(bytes), meta, audio, warnings })
         }
         _ => Err(ServeError::Kind { path: path.into() }),
     }
@@ -125,7 +148,14 @@ pub fn from_duo(
     audio: Option<PathBuf>,
 ) -> Result<Entry, duologue_export::ExportError> {
     let (glb, _) = glb_bytes(FaceModel::shared(), &[("A", &duo.a), ("B", &duo.b)], duo.fps, Morphs::Split)?;
-    Ok(Entry { id: String::new(), name: name.to_string(), glb: Arc::new(glb), meta: meta(duo), audio })
+    Ok(Entry {
+        id: String::new(),
+        name: name.to_string(),
+        glb: Arc::new(glb),
+        meta: meta(duo),
+        audio,
+        warnings: Vec::new(),
+    })
 }
 
 fn meta(duo: &Duo) -> Value {
@@ -183,5 +213,41 @@ mod tests {
         b.extend(100u32.to_le_bytes());
         b.extend(b"JSON{}");
         assert!(glb_json(&b).unwrap_err().contains("without its JSON chunk"));
+    }
+
+    fn talking(frames: usize) -> Duo {
+        let mut a = duologue_params::Person::neutral(frames, [0.0, 0.0, -0.5]);
+        a.mask = vec![1.0; frames];
+        Duo { a, b: duologue_params::Person::neutral(frames, [0.0, 0.0, 0.5]), fps: 25.0 }
+    }
+
+    #[test]
+    fn a_glb_takes_its_masks_from_the_npz_beside_it_and_says_when_it_cannot() {
+        let dir = tempfile::tempdir().unwrap();
+        let glb = dir.path().join("talk.glb");
+        let npz = dir.path().join("talk.npz");
+        let duo = talking(50);
+        std::fs::write(&glb, from_duo("talk.npz", &duo, None).unwrap().glb.as_ref()).unwrap();
+
+        // The matching result: its masks, no warning.
+        duo.write(&npz).unwrap();
+        let e = load(&glb, None).unwrap();
+        assert!(e.warnings.is_empty(), "{:?}", e.warnings);
+        assert_eq!(e.meta["masks"][0].as_array().unwrap().len(), 50);
+
+        // Another clip's result (30 frames): not used, and said.
+        talking(30).write(&npz).unwrap();
+        let e = load(&glb, None).unwrap();
+        assert_eq!(e.warnings.len(), 1);
+        assert!(e.warnings[0].contains("30 frames where talk.glb has 50"), "{:?}", e.warnings);
+        assert_eq!(e.meta["frames"], 50);
+        assert_eq!(e.meta["masks"][0].as_array().unwrap().len(), 0);
+
+        // Not a result at all: the glb still shows, and the warning says why there are no masks.
+        std::fs::write(&npz, b"not a zip").unwrap();
+        let e = load(&glb, None).unwrap();
+        assert_eq!(e.warnings.len(), 1);
+        assert!(e.warnings[0].contains("talk.npz: not read"), "{:?}", e.warnings);
+        assert_eq!(e.meta["frames"], 50);
     }
 }

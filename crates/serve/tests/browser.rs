@@ -48,11 +48,25 @@ fn dump_status(addr: SocketAddr, query: &str, window: (u32, u32)) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("status is not JSON ({e}): {text}"))
 }
 
+/// [`dump_status`], tried up to three times while the page is not ready: virtual time can run out
+/// before a busy machine has parsed three.js and both glbs (the caller asserts `ready`).
+fn ready_status(addr: SocketAddr, query: &str, window: (u32, u32)) -> Value {
+    let mut s = dump_status(addr, query, window);
+    for _ in 0..2 {
+        if s["ready"] == true {
+            break;
+        }
+        eprintln!("page not ready yet, once more: {s}");
+        s = dump_status(addr, query, window);
+    }
+    s
+}
+
 /// The page's own report (<pre id="status">) at `query`, in a W x H viewport like the
 /// screenshots'. Headless Chromium's --dump-dom keeps room for window chrome that --screenshot
 /// does not, so the window grows by what the first try was short of, and the viewport is checked.
 fn status(addr: SocketAddr, query: &str) -> Value {
-    let first = dump_status(addr, query, (W, H));
+    let first = ready_status(addr, query, (W, H));
     let viewport = |s: &Value| {
         (s["viewport"][0].as_u64().unwrap_or(0) as u32, s["viewport"][1].as_u64().unwrap_or(0) as u32)
     };
@@ -60,7 +74,7 @@ fn status(addr: SocketAddr, query: &str) -> Value {
     if (w, h) == (W, H) {
         return first;
     }
-    let s = dump_status(addr, query, (W + W.saturating_sub(w), H + H.saturating_sub(h)));
+    let s = ready_status(addr, query, (W + W.saturating_sub(w), H + H.saturating_sub(h)));
     assert_eq!(viewport(&s), (W, H), "could not size the page like the screenshots: {s}");
     s
 }
