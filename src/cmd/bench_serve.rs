@@ -5,7 +5,7 @@
 //! end to end, the worker's own time, the wait in the queue), throughput and 429 refusals.
 
 use anyhow::{bail, Context, Result};
-use duologue_serve::{App, Jobs, Library, Limits};
+use duologue_serve::{App, JobState, Jobs, Library, Limits};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -106,15 +106,6 @@ fn spread<T: Send>(
     })
 }
 
-/// Removes the benchmark's own work folder when the run ends, however it ends.
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 struct JobTimes {
     submit_ms: f64,
     end_to_end_s: f64,
@@ -123,13 +114,20 @@ struct JobTimes {
 }
 
 pub fn run(args: ServeArgs) -> Result<()> {
-    // Our own folder unless told otherwise, removed at the end.
-    let scratch = args.work.is_none();
-    let work = args
-        .work
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("duologue-bench-serve-{}", std::process::id())));
-    let _cleanup = scratch.then(|| Scratch(work.clone()));
+    // Our own folder unless told otherwise, removed when the run ends, however it ends.
+    let _scratch;
+    let work = match &args.work {
+        Some(w) => w.clone(),
+        None => {
+            let dir = tempfile::Builder::new()
+                .prefix("duologue-bench-serve-")
+                .tempdir()
+                .context("cannot make a temporary folder for the jobs")?;
+            let path = dir.path().to_path_buf();
+            _scratch = dir;
+            path
+        }
+    };
     let library = Arc::new(RwLock::new(Library::new()));
     let limits = Limits { queue: args.queue, ..Limits::default() };
     let started = Instant::now();
@@ -187,7 +185,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
             if status != 200 {
                 bail!("GET /api/jobs/{id}: HTTP {status}: {v}");
             }
-            if ["done", "failed", "cancelled"].contains(&v["state"].as_str().unwrap_or("")) {
+            if v["state"].as_str().and_then(JobState::from_name).is_some_and(JobState::finished) {
                 break v;
             }
             std::thread::sleep(Duration::from_millis(20));

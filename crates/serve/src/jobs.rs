@@ -58,6 +58,13 @@ impl JobState {
         }
     }
 
+    /// The state [`JobState::name`] names (as a client reads it from the API).
+    pub fn from_name(name: &str) -> Option<JobState> {
+        [JobState::Queued, JobState::Running, JobState::Done, JobState::Failed, JobState::Cancelled]
+            .into_iter()
+            .find(|s| s.name() == name)
+    }
+
     /// Whether the job will not change any more.
     pub fn finished(self) -> bool {
         matches!(self, JobState::Done | JobState::Failed | JobState::Cancelled)

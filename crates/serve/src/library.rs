@@ -90,7 +90,9 @@ pub fn load(path: &Path, audio: Option<PathBuf>) -> Result<Entry, ServeError> {
             let bytes = std::fs::read(path).map_err(|source| ServeError::Io { path: path.into(), source })?;
             let gltf = glb_json(&bytes).map_err(|why| ServeError::Glb { path: path.into(), why })?;
             let npz = path.with_extension("npz");
-            let glb_frames = gltf["animations"][0]["extras"]["frames"].as_u64();
+            // The animation's extras say how long it is.
+            let extras = &gltf["animations"][0]["extras"];
+            let glb_frames = extras["frames"].as_u64();
             let mut warnings = Vec::new();
             let duo = match npz.is_file().then(|| Duo::read(&npz)) {
                 None => None,
@@ -115,8 +117,7 @@ pub fn load(path: &Path, audio: Option<PathBuf>) -> Result<Entry, ServeError> {
             let meta = match duo {
                 Some(d) => meta(&d),
                 None => {
-                    // The animation's extras say how long it is; no masks without the .npz.
-                    let extras = &gltf["animations"][0]["extras"];
+                    // No masks without the .npz.
                     let people: Vec<Value> = gltf["scenes"][0]["nodes"]
                         .as_array()
                         .map(|n| {
@@ -129,7 +130,7 @@ pub fn load(path: &Path, audio: Option<PathBuf>) -> Result<Entry, ServeError> {
                         .unwrap_or_default();
                     json!({
                         "fps": extras["fps"].as_f64().unwrap_or(25.0),
-                        "frames": extras["frames"].as_u64().unwrap_or(0),
+                        "frames": glb_frames.unwrap_or(0),
                         "people": people,
                         "masks": people.iter().map(|_| Vec::<f32>::new()).collect::<Vec<_>>(),
                     })

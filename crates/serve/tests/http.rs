@@ -6,7 +6,7 @@
 mod common;
 
 use common::fixture;
-use duologue_serve::{App, Jobs, Library, Limits};
+use duologue_serve::{App, JobState, Jobs, Library, Limits};
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -60,7 +60,7 @@ fn wait(addr: SocketAddr, id: &str) -> Value {
     loop {
         let (status, job) = get(addr, &format!("/api/jobs/{id}"));
         assert_eq!(status, 200, "{job}");
-        if ["done", "failed", "cancelled"].contains(&job["state"].as_str().unwrap()) {
+        if JobState::from_name(job["state"].as_str().unwrap()).unwrap().finished() {
             return job;
         }
         assert!(start.elapsed() < Duration::from_secs(600), "job {id} did not finish: {job}");
