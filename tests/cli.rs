@@ -413,18 +413,16 @@ fn eval_scores_a_known_offset_and_refuses_mismatched_lengths() {
     assert_clean_failure(&bad, &["short.npz", "gt.npz", "40", "60"]);
 }
 
-/// `GET path` on `addr` over a plain TCP connection: (status, body).
+/// `GET path` on `addr` with ureq (the binary's own HTTP client): (status, body).
 fn http_get(addr: &str, path: &str) -> (u16, Vec<u8>) {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("an HTTP answer");
-    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
-    let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap();
-    (status, raw[end + 4..].to_vec())
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(std::time::Duration::from_secs(30)))
+        .build()
+        .into();
+    let mut res = agent.get(format!("http://{addr}{path}")).call().unwrap();
+    let body = res.body_mut().with_config().limit(64 << 20).read_to_vec().unwrap();
+    (res.status().as_u16(), body)
 }
 
 #[test]
