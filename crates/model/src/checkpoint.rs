@@ -220,6 +220,49 @@ impl Checkpoint {
         })
     }
 
+    /// This checkpoint as weights for `to`, a network that differs from the saved one only by
+    /// `gated_audio` switched on: the new inputs (the mask-gated audio, appended at the end of
+    /// c(k), so at the end of `cond1`'s and `input`'s input channels) get zero weights, so the
+    /// widened network computes exactly what the saved one does until training moves them. The
+    /// optimiser state is dropped (its moments have the old shapes). Anything else is an error.
+    pub fn widened_to(mut self, to: &crate::config::ModelConfig) -> Result<Self, ModelError> {
+        let from = &self.meta.config.model;
+        let same_but_gating =
+            crate::config::ModelConfig { gated_audio: to.gated_audio, ..from.clone() } == *to;
+        if from.gated_audio || !to.gated_audio || !same_but_gating {
+            return Err(ModelError::Config(format!(
+                "{} has another model config (only switching gated_audio on can be initialised from it)",
+                self.path.display()
+            )));
+        }
+        let extra = to.gated_dim();
+        let bad = |reason: String| ModelError::Checkpoint { path: self.path.clone(), reason };
+        for table in [&mut self.model, &mut self.ema] {
+            if table.is_empty() {
+                continue;
+            }
+            // Linear weights are [in, out]: zero rows after the old inputs.
+            let (shape, values) =
+                table.get_mut("cond1.weight").ok_or_else(|| bad("no cond1.weight".into()))?;
+            values.resize(values.len() + extra * shape[1], 0.0);
+            shape[0] += extra;
+            // Conv1d weights are [out, in, kernel]: zero input channels after the old ones.
+            let (shape, values) =
+                table.get_mut("input.weight").ok_or_else(|| bad("no input.weight".into()))?;
+            let (out, inp, k) = (shape[0], shape[1], shape[2]);
+            let mut wide = Vec::with_capacity(out * (inp + extra) * k);
+            for row in values.chunks_exact(inp * k) {
+                wide.extend_from_slice(row);
+                wide.resize(wide.len() + extra * k, 0.0);
+            }
+            *values = wide;
+            shape[1] += extra;
+        }
+        self.meta.config.model = to.clone();
+        self.optimizer = None;
+        Ok(self)
+    }
+
     /// Loads weights into `module` (which must have this checkpoint's architecture).
     /// `keep_ids` gives the parameters their saved ids (needed to resume the optimiser).
     pub fn load_into<M: Module>(&self, module: M, which: Weights, keep_ids: bool) -> Result<M, ModelError> {

@@ -49,6 +49,13 @@ pub struct ModelConfig {
     /// linear, so dropping e_role but keeping m would remove nothing). Absent in older files:
     /// `true`.
     pub role_embedding: bool,
+    /// Ours, not the paper's: each stream's c(k) also carries the audio features gated by the
+    /// masks, `audio * m_self` and `audio * m_partner`, appended after the betas. The paper's
+    /// network has only the mix and must learn from the masks alone whose speech drives whose
+    /// lips; with the gated copies "my own speech" is an input, and a listener's is zero
+    /// (crates/model/README.md, "Gated audio", for the measurement). Needs `role_embedding`
+    /// (the masks are part of it). Absent in older files: `false`.
+    pub gated_audio: bool,
 }
 
 /// Per-slice scale of x into diffusion space (see [`ModelConfig::scale`]).
@@ -85,6 +92,7 @@ impl Default for ModelConfig {
             scale: XScale::default(),
             cross_attention: true,
             role_embedding: true,
+            gated_audio: false,
         }
     }
 }
@@ -92,10 +100,20 @@ impl Default for ModelConfig {
 impl ModelConfig {
     /// Width of the per-frame conditioning vector c(k) of one stream:
     /// audio + audio-present flag + 2 role embeddings + 2 masks + 2 t(0) + 2 beta
-    /// (without the role embeddings and masks when `role_embedding` is off).
+    /// (without the role embeddings and masks when `role_embedding` is off) + 2 mask-gated
+    /// copies of the audio with `gated_audio`.
     pub fn cond_dim(&self) -> usize {
         let roles = if self.role_embedding { 2 * self.role_dim + 2 } else { 0 };
-        self.audio_dim + 1 + roles + 2 * 3 + 2 * duologue_params::N_ID
+        self.audio_dim + 1 + roles + 2 * 3 + 2 * duologue_params::N_ID + self.gated_dim()
+    }
+
+    /// Width of the mask-gated audio at the end of c(k): `2 * audio_dim` with `gated_audio`, else 0.
+    pub fn gated_dim(&self) -> usize {
+        if self.gated_audio {
+            2 * self.audio_dim
+        } else {
+            0
+        }
     }
 
     /// Frames must be a multiple of this (each level halves the time axis).
@@ -123,6 +141,11 @@ impl ModelConfig {
         }
         if self.audio_dim == 0 || self.role_dim == 0 {
             return bad("audio_dim and role_dim must be positive".into());
+        }
+        if self.gated_audio && !self.role_embedding {
+            return bad(
+                "gated_audio needs role_embedding (the masks that gate the audio are part of it)".into()
+            );
         }
         let s = self.scale;
         if !(s.psi > 0.0 && s.theta > 0.0 && s.dt > 0.0) {

@@ -256,6 +256,7 @@ pub struct DuoNet {
     output: Conv1d,
     width: usize,
     audio_dim: usize,
+    gated_audio: bool,
 }
 
 /// Sinusoidal embedding of diffusion time t in [0, 1], `[N]` -> `[N, dim]`.
@@ -307,6 +308,7 @@ impl DuoNet {
                 .init(device),
             width: w,
             audio_dim: c.audio_dim,
+            gated_audio: c.gated_audio && c.role_embedding,
         }
     }
 
@@ -322,8 +324,9 @@ impl DuoNet {
 
     /// c(k) for both streams stacked, `[2B, L, cond_dim]` (A's stream first). Each stream
     /// lists its own person first: [audio, present, (e_role self, e_role partner, m self,
-    /// m partner,) t0 self, t0 partner, beta self, beta partner]; the bracketed part only with
-    /// role embeddings, so that without them the masks cannot reach the network.
+    /// m partner,) t0 self, t0 partner, beta self, beta partner(, audio m self, audio m partner)];
+    /// the first bracketed part only with role embeddings, so that without them the masks cannot
+    /// reach the network, the last only with `gated_audio`.
     fn conditioning(&self, cond: &Cond) -> Tensor<3> {
         let [b, l, _] = cond.audio.dims();
         let frames = |t: Tensor<2>| -> Tensor<3> {
@@ -346,6 +349,11 @@ impl DuoNet {
                 parts.extend([r_s.clone(), r_p.clone(), m_s.clone(), m_p.clone()]);
             }
             parts.extend([me.1.clone(), other.1.clone(), me.2.clone(), other.2.clone()]);
+            if self.gated_audio {
+                if let (Some((_, m_s)), Some((_, m_p))) = (&me.0, &other.0) {
+                    parts.extend([cond.audio.clone() * m_s.clone(), cond.audio.clone() * m_p.clone()]);
+                }
+            }
             Tensor::cat(parts, 2) // [B, L, cond_dim]
         };
         Tensor::cat(vec![stream(&pa, &pb), stream(&pb, &pa)], 0)

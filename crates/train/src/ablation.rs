@@ -36,7 +36,11 @@ pub fn ablate(config: &mut Config, ablations: &[Ablation]) {
     for a in &list {
         match a {
             Ablation::NoCrossAttn => config.model.cross_attention = false,
-            Ablation::NoRole => config.model.role_embedding = false,
+            // The gated audio is the masks again, so it goes with them.
+            Ablation::NoRole => {
+                config.model.role_embedding = false;
+                config.model.gated_audio = false;
+            }
             Ablation::NoGaze => config.train.loss.gaze = 0.0,
             // Acts on the data (see `without_partner`).
             Ablation::SinglePerson => {}

@@ -81,7 +81,11 @@ pub(super) fn start(
         return Ok(State { model, ema, optim, rng: Rng::from_state(ck.meta.rng), step, best, metrics });
     }
     if let Some(init) = &opts.init_from {
-        let ck = same_model(init, config, "has another model config")?;
+        let saved = Checkpoint::read(init)?;
+        // A network that only adds the gated audio starts from the old one's weights, the new
+        // inputs at zero (Checkpoint::widened_to); any other difference is refused.
+        let ck =
+            if saved.meta.config.model == config.model { saved } else { saved.widened_to(&config.model)? };
         model = ck.load_into(model, Weights::Model, false)?;
         ema = ck.load_into(ema, Weights::Ema, false)?;
     }
