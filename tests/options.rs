@@ -10,13 +10,15 @@ fn out_of_range_options_are_refused_at_parse_time() {
     let out = dir.join("out");
     let out = out.to_str().unwrap();
     let audio = concat!(env!("CARGO_MANIFEST_DIR"), "/crates/audio/tests/fixtures/hello.wav");
-    let cases: [(&[&str], &[&str]); 12] = [
+    let cases: [(&[&str], &[&str]); 14] = [
         (&["generate", audio, "--steps", "100000", "--out", out], &["--steps", "at most 1000"]),
         (&["generate", audio, "--steps", "0", "--out", out], &["--steps", "at least 1"]),
         (&["generate", audio, "--guidance", "1e30", "--out", out], &["--guidance", "0 to 20"]),
         (&["generate", audio, "--guidance", "NaN", "--out", out], &["--guidance"]),
         (&["generate", audio, "--llm-timeout", "0", "--out", out], &["--llm-timeout", "0.1 to 600"]),
         (&["demo", "--steps", "5000", "--out", out], &["--steps"]),
+        (&["eval", "--guidance-interval", "0.8,0.2", "--out", out], &["--guidance-interval", "LO <= HI"]),
+        (&["eval", "--guidance-interval", "0.5", "--out", out], &["--guidance-interval", "LO,HI"]),
         (&["simulate", "--clips", "2", "--p-reverb", "2", "--out", out], &["--p-reverb", "0 to 1"]),
         (&["simulate", "--clips", "2", "--clips-per-shard", "0", "--out", out], &["--clips-per-shard"]),
         (&["simulate", "--clips", "0", "--out", out], &["--clips"]),

@@ -69,6 +69,10 @@ pub struct Args {
     /// Classifier-free guidance weight (default: the checkpoint config's).
     #[arg(long, value_parser = super::guidance)]
     pub guidance: Option<f32>,
+    /// Apply guidance only at diffusion times LO,HI (1 = pure noise, 0 = clean; elsewhere the
+    /// conditional prediction alone), e.g. `0.3,1` (default: the checkpoint config's, 0,1)
+    #[arg(long, value_parser = super::unit_interval, value_name = "LO,HI")]
+    pub guidance_interval: Option<[f32; 2]>,
     /// Skip the vertex metrics (vMSE, lip vertex errors), the slowest part.
     #[arg(long)]
     pub no_vertices: bool,
@@ -143,6 +147,7 @@ fn run_dataset(args: Args) -> Result<()> {
         seed: args.seed,
         steps: args.steps,
         guidance: args.guidance,
+        guidance_interval: args.guidance_interval,
         no_vertices: args.no_vertices,
         plot_clip: args.plot_clip,
         device: super::devices(&args.device)?.remove(0),

@@ -180,6 +180,18 @@ pub fn guidance(text: &str) -> Result<f32, String> {
     }
 }
 
+/// `LO,HI` with 0 <= LO <= HI <= 1 (a range of diffusion times).
+pub fn unit_interval(text: &str) -> Result<[f32; 2], String> {
+    let bad = || format!("{text:?} is not LO,HI with 0 <= LO <= HI <= 1");
+    let (lo, hi) = text.split_once(',').ok_or_else(bad)?;
+    match (lo.trim().parse::<f32>(), hi.trim().parse::<f32>()) {
+        (Ok(lo), Ok(hi)) if (0.0..=1.0).contains(&lo) && (0.0..=1.0).contains(&hi) && lo <= hi => {
+            Ok([lo, hi])
+        }
+        _ => Err(bad()),
+    }
+}
+
 /// A probability or fraction: 0 to 1.
 pub fn fraction(text: &str) -> Result<f32, String> {
     match text.trim().parse::<f32>() {

@@ -121,6 +121,8 @@ pub struct EvalJob {
     pub steps: Option<usize>,
     /// Guidance weight (None: the checkpoint config's).
     pub guidance: Option<f32>,
+    /// Diffusion times `[lo, hi]` where guidance applies (None: the checkpoint config's).
+    pub guidance_interval: Option<[f32; 2]>,
     /// Skip the vertex metrics (vMSE, lip vertex errors, FD-V, the plot).
     pub no_vertices: bool,
     /// Output folder of eval.json, eval.md and the plot.
@@ -375,7 +377,10 @@ pub fn evaluate(job: &EvalJob, on: &mut dyn FnMut(Event<'_>)) -> Result<EvalRepo
         ));
     }
     let model_err = |source| HarnessError::Model { path: job.model.clone(), source };
-    let gen = Generator::load(&job.model, &job.device).map_err(model_err)?;
+    let mut gen = Generator::load(&job.model, &job.device).map_err(model_err)?;
+    if let Some(interval) = job.guidance_interval {
+        gen = gen.with_guidance_interval(interval).map_err(|e| HarnessError::Invalid(e.to_string()))?;
+    }
     let cfg = gen.config().clone();
     let mel = LogMel::new(LogMelConfig::default());
     if cfg.model.audio_dim != mel.dim() {
@@ -505,6 +510,7 @@ pub fn evaluate(job: &EvalJob, on: &mut dyn FnMut(Event<'_>)) -> Result<EvalRepo
         job,
         steps: model.steps,
         guidance: model.guidance,
+        interval: cfg.sample.guidance_interval,
         l,
         mel_dim: mel.dim(),
         train_dir,
@@ -531,6 +537,7 @@ struct Facts<'a> {
     job: &'a EvalJob,
     steps: usize,
     guidance: f32,
+    interval: [f32; 2],
     l: usize,
     mel_dim: usize,
     train_dir: &'a Path,
@@ -550,11 +557,13 @@ fn notes(f: &Facts<'_>, frames: usize) -> Vec<String> {
     let job = f.job;
     let mut notes = vec![
         format!(
-            "model: {} ({} DDIM steps, guidance {}, windows of {} frames); inputs per paper §4.1: \
-             log-mel of the clip's mixed audio, GT masks, GT t0 and identities",
+            "model: {} ({} DDIM steps, guidance {} at diffusion times {}..{}, windows of {} frames); \
+             inputs per paper §4.1: log-mel of the clip's mixed audio, GT masks, GT t0 and identities",
             job.model.display(),
             f.steps,
             f.guidance,
+            f.interval[0],
+            f.interval[1],
             f.l
         ),
         format!(

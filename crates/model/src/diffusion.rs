@@ -114,18 +114,25 @@ pub trait Unconditional: Denoiser {
 
 /// Classifier-free guidance (Ho & Salimans 2022) on x0 predictions:
 /// `x0 = x0_null + w (x0_cond - x0_null)`; w = 1 is the conditional prediction, w = 0 the
-/// unconditional one. Default weight 2.5 (paper §4.1; the appendix says 2.0).
+/// unconditional one. Default weight 2.5 (paper §4.1; the appendix says 2.0). Outside
+/// `interval` (diffusion times, see [`crate::SampleConfig::guidance_interval`]) the conditional
+/// prediction is used alone.
 #[derive(Debug, Clone)]
 pub struct Guided<D> {
     /// The conditional denoiser.
     pub inner: D,
     /// Guidance weight w.
     pub weight: f64,
+    /// Times `[lo, hi]` where guidance applies (`[0, 1]`: everywhere).
+    pub interval: [f64; 2],
 }
 
 impl<D: Unconditional> Denoiser for Guided<D> {
     type Cond = D::Cond;
     fn denoise(&self, z: Tensor<3>, t: f64, cond: &Self::Cond) -> Tensor<3> {
+        if t < self.interval[0] || t > self.interval[1] {
+            return self.inner.denoise(z, t, cond);
+        }
         let (c, u) = self.inner.denoise_both(z, t, cond);
         u.clone() + (c - u) * self.weight
     }

@@ -105,6 +105,19 @@ impl Generator {
         &self.config
     }
 
+    /// The same model sampling with guidance only at diffusion times `[lo, hi]`
+    /// ([`crate::SampleConfig::guidance_interval`]); refused unless `0 <= lo <= hi <= 1`.
+    pub fn with_guidance_interval(mut self, interval: [f32; 2]) -> Result<Self, ModelError> {
+        let [lo, hi] = interval;
+        if !(0.0..=1.0).contains(&lo) || !(0.0..=1.0).contains(&hi) || lo > hi {
+            return Err(ModelError::Input(format!(
+                "guidance interval [{lo}, {hi}] is not within [0, 1] in order"
+            )));
+        }
+        self.config.sample.guidance_interval = interval;
+        Ok(self)
+    }
+
     /// Generates both people's motion for one window; returns `(x_a, x_b)` in natural units.
     pub fn sample(&self, input: &SampleInput<'_>) -> Result<(Motion, Motion), ModelError> {
         self.sample_with_progress(input, |_, _| {})
@@ -157,7 +170,8 @@ impl Generator {
         let z = if input.guidance == 1.0 {
             ddim_sample(&den, &cond, shape, input.steps, &mut rng, dev, progress)
         } else {
-            let g = Guided { inner: den, weight: input.guidance as f64 };
+            let [lo, hi] = self.config.sample.guidance_interval;
+            let g = Guided { inner: den, weight: input.guidance as f64, interval: [lo as f64, hi as f64] };
             ddim_sample(&g, &cond, shape, input.steps, &mut rng, dev, progress)
         };
         let inv: Vec<f32> = scale_vector(c.scale).iter().map(|s| 1.0 / s).collect();

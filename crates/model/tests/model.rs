@@ -135,9 +135,13 @@ fn guidance_weight_one_is_the_conditional_prediction() {
     let z = Tensor::<3>::from_data(TensorData::new(rng.normals(2 * 16 * X_DIM), [2, 16, X_DIM]), &dev);
     let cond_pred = values(den.denoise(z.clone(), 0.5, &cond));
     let null_pred = values(den.denoise(z.clone(), 0.5, &den.null_cond(&cond)));
-    let g1 = values(Guided { inner: den, weight: 1.0 }.denoise(z.clone(), 0.5, &cond));
-    let g0 = values(Guided { inner: den, weight: 0.0 }.denoise(z.clone(), 0.5, &cond));
-    let g2 = values(Guided { inner: den, weight: 2.5 }.denoise(z, 0.5, &cond));
+    let all = [0.0, 1.0];
+    let g1 = values(Guided { inner: den, weight: 1.0, interval: all }.denoise(z.clone(), 0.5, &cond));
+    let g0 = values(Guided { inner: den, weight: 0.0, interval: all }.denoise(z.clone(), 0.5, &cond));
+    // Outside its interval guidance is off: the conditional prediction, whatever the weight.
+    let outside = Guided { inner: den, weight: 2.5, interval: [0.6, 1.0] }.denoise(z.clone(), 0.5, &cond);
+    assert!(max_diff(&values(outside), &cond_pred) < 1e-5);
+    let g2 = values(Guided { inner: den, weight: 2.5, interval: [0.5, 0.5] }.denoise(z, 0.5, &cond));
     assert!(max_diff(&g1, &cond_pred) < 1e-5);
     assert!(max_diff(&g0, &null_pred) < 1e-5);
     assert!(max_diff(&cond_pred, &null_pred) > 1e-4, "dropping the audio must change the prediction");
