@@ -179,6 +179,11 @@ pub struct LossWeights {
     /// Unit multiplier for vertex positions in the velocity loss (100: centimetres), so that
     /// the term is of the same order as the parameter terms.
     pub vertex_unit: f32,
+    /// Ours, not the paper's (0 there): L2 on the frame-to-frame differences of psi (diffusion
+    /// space). The expression and vertex terms hardly see a frame-to-frame flicker of the
+    /// coefficients (it is a small part of their error), this term weights exactly that; see
+    /// crates/model/README.md ("Expression velocity") for the measurement.
+    pub expression_velocity: f32,
 }
 
 impl Default for LossWeights {
@@ -193,6 +198,7 @@ impl Default for LossWeights {
             lip: 1.0,
             velocity_vertices: 256,
             vertex_unit: 100.0,
+            expression_velocity: 0.0,
         }
     }
 }

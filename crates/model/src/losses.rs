@@ -263,6 +263,11 @@ pub fn losses(
         ("rotation", reduce(per_clip(per_row(sq(pt.clone(), tt.clone()))), full.clone(), w.rotation)),
         ("translation", reduce(per_clip(per_row(sq(pd, td))), full.clone(), w.translation)),
     ];
+    if w.expression_velocity > 0.0 && l > 1 {
+        let vel = |v: Tensor<3>| v.clone().narrow(1, 1, l - 1) - v.narrow(1, 0, l - 1);
+        let per = per_clip(per_row(sq(vel(pp.clone()), vel(tp.clone()))));
+        terms.push(("expression_velocity", reduce(per, full.clone(), w.expression_velocity)));
+    }
 
     // Gaze (paper §3.5): 1 - cos between gaze vectors, gaze-reliable clips only, a higher
     // weight for the batch's top 20% clips by head-rotation variance (the larger of A and B).

@@ -1,10 +1,11 @@
-//! `model.gated_audio`: the mask-gated copies of the audio in c(k), and how a network without
-//! them is carried over to one with them (`Checkpoint::widened_to`, used by `train --init`).
+//! Our named deviations from the paper's network and loss: `model.gated_audio` (the mask-gated
+//! copies of the audio in c(k), and how a network without them is carried over to one with
+//! them: `Checkpoint::widened_to`, used by `train --init`) and `train.loss.expression_velocity`.
 
 use duologue_model::burn::prelude::*;
 use duologue_model::checkpoint::{self, parameters};
 use duologue_model::diffusion::Rng;
-use duologue_model::losses::Stage;
+use duologue_model::losses::{losses, Stage};
 use duologue_model::{make_batch, Checkpoint, CheckpointMeta, Clip, Config, DuoNet, Weights};
 use duologue_params::X_DIM;
 
@@ -121,4 +122,52 @@ fn a_plain_checkpoint_widens_to_the_gated_network_exactly() {
     let err = ck.clone().widened_to(&wider).expect_err("another width is refused");
     assert!(err.to_string().contains("another model config"), "{err}");
     assert!(ck.widened_to(&plain.model).is_err(), "nothing to widen");
+}
+
+/// The expression-velocity term sees a frame-to-frame flicker of psi and not a constant offset
+/// of the same size, and with weight 0 it is not computed at all.
+#[test]
+fn the_expression_velocity_term_weights_flicker_not_offsets() {
+    let _serial = serial();
+    let c = tiny(false);
+    let dev = Device::flex();
+    let mut rng = Rng::new(25);
+    let clips = vec![clip(&mut rng, &c)];
+    let batch = make_batch(&clips, &[false], &c.model, &dev).expect("batch");
+    // Predictions = the target plus 0.1 on every psi: constant, or alternating in sign.
+    let target = [values(batch.z_a.clone()), values(batch.z_b.clone())];
+    let shifted = |flicker: bool| {
+        let t = |v: &[f32]| {
+            let mut v = v.to_vec();
+            for (f, row) in v.chunks_exact_mut(X_DIM).enumerate() {
+                let d = if flicker && f % 2 == 1 { -0.1 } else { 0.1 };
+                row[duologue_params::PSI].iter_mut().for_each(|x| *x += d);
+            }
+            Tensor::<3>::from_data(TensorData::new(v, [1, FRAMES, X_DIM]), &dev)
+        };
+        (t(&target[0]), t(&target[1]))
+    };
+    let term = |flicker: bool, weight: f32| {
+        let mut w = c.train.loss;
+        w.expression_velocity = weight;
+        let (a, b) = shifted(flicker);
+        let t = losses(a, b, &batch, Stage::One, &w, c.model.scale, None);
+        let expr =
+            t.terms.iter().find(|(n, _)| *n == "expression").map(|(_, v)| v.clone().into_scalar::<f32>());
+        let vel = t
+            .terms
+            .iter()
+            .find(|(n, _)| *n == "expression_velocity")
+            .map(|(_, v)| v.clone().into_scalar::<f32>());
+        (expr.expect("expression term"), vel)
+    };
+    assert_eq!(term(true, 0.0).1, None, "weight 0 (the paper): no term");
+    let (expr_const, vel_const) = term(false, 10.0);
+    let (expr_flick, vel_flick) = term(true, 10.0);
+    assert!((expr_const - expr_flick).abs() < 1e-6, "the x0 term cannot tell them apart");
+    assert!(vel_const.expect("term") < 1e-8, "a constant offset has no velocity error");
+    // Differences of +-0.2 on every psi of every frame pair: mean square 0.04, times 10.
+    let want = 10.0 * 0.04;
+    let got = vel_flick.expect("term");
+    assert!((got - want).abs() < 1e-3 * want, "flicker term {got}, expected {want}");
 }
