@@ -221,19 +221,30 @@ impl Checkpoint {
     }
 
     /// This checkpoint as weights for `to`, a network that differs from the saved one only by
-    /// `gated_audio` switched on: the new inputs (the mask-gated audio, appended at the end of
-    /// c(k), so at the end of `cond1`'s and `input`'s input channels) get zero weights, so the
-    /// widened network computes exactly what the saved one does until training moves them. The
-    /// optimiser state is dropped (its moments have the old shapes). Anything else is an error.
+    /// `gated_audio` switched on and/or `facing_relative` switched either way. With the gated
+    /// audio, the new inputs (appended at the end of c(k), so at the end of `cond1`'s and
+    /// `input`'s input channels) get zero weights, so the widened network computes exactly what
+    /// the saved one does until training moves them, and the optimiser state is dropped (its
+    /// moments have the old shapes); `facing_relative` changes what the neck-yaw output means,
+    /// not any shape. Anything else is an error.
     pub fn widened_to(mut self, to: &crate::config::ModelConfig) -> Result<Self, ModelError> {
         let from = &self.meta.config.model;
-        let same_but_gating =
-            crate::config::ModelConfig { gated_audio: to.gated_audio, ..from.clone() } == *to;
-        if from.gated_audio || !to.gated_audio || !same_but_gating {
+        let like = crate::config::ModelConfig {
+            gated_audio: to.gated_audio,
+            facing_relative: to.facing_relative,
+            ..from.clone()
+        };
+        if like != *to || (from.gated_audio && !to.gated_audio) || from == to {
             return Err(ModelError::Config(format!(
-                "{} has another model config (only switching gated_audio on can be initialised from it)",
+                "{} has another model config (only switching gated_audio on or facing_relative can be \
+                 initialised from it)",
                 self.path.display()
             )));
+        }
+        self.optimizer = None;
+        if from.gated_audio == to.gated_audio {
+            self.meta.config.model = to.clone();
+            return Ok(self);
         }
         let extra = to.gated_dim();
         let bad = |reason: String| ModelError::Checkpoint { path: self.path.clone(), reason };

@@ -56,6 +56,12 @@ pub struct ModelConfig {
     /// (crates/model/README.md, "Gated audio", for the measurement). Needs `role_embedding`
     /// (the masks are part of it). Absent in older files: `false`.
     pub gated_audio: bool,
+    /// Ours, not the paper's: the network predicts the neck's yaw (theta[1], about +Y) relative
+    /// to the yaw that faces the partner from t0 ([`crate::data::facing_yaw`]), and sampling
+    /// adds that yaw back. The paper's network must learn that atan2 of the two positions from
+    /// data, and its rotation term is most of the loss until it has (crates/model/README.md).
+    /// Absent in older files: `false`.
+    pub facing_relative: bool,
 }
 
 /// Per-slice scale of x into diffusion space (see [`ModelConfig::scale`]).
@@ -93,6 +99,7 @@ impl Default for ModelConfig {
             cross_attention: true,
             role_embedding: true,
             gated_audio: false,
+            facing_relative: false,
         }
     }
 }

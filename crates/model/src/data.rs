@@ -142,6 +142,30 @@ pub struct Batch {
     pub gaze_top: Vec<bool>,
     /// Identities on the host (the velocity loss needs their joints), `[B][50]` for A and B.
     pub betas: Vec<[Vec<f32>; 2]>,
+    /// With [`ModelConfig::facing_relative`]: what `z_a` / `z_b` had taken off, per clip
+    /// `[B, 1, 78]` in diffusion space (the facing yaw at the neck's yaw, zero elsewhere), so
+    /// that `z + facing` is the absolute motion the gaze and velocity losses pose.
+    pub facing: Option<(Tensor<3>, Tensor<3>)>,
+}
+
+/// Index in x of the neck's yaw, theta[1] (the rotation about +Y).
+pub const NECK_YAW: usize = duologue_params::THETA.start + 1;
+
+/// The yaw about +Y that turns a head at `me` to face `partner` in the horizontal plane (a head
+/// at rest looks along -Z, DESIGN §2: yaw phi looks along (-sin phi, 0, -cos phi)), in
+/// (-pi, pi]; 0 when the two are at the same place.
+pub fn facing_yaw(me: [f32; 3], partner: [f32; 3]) -> f32 {
+    let (dx, dz) = (partner[0] - me[0], partner[2] - me[2]);
+    if dx.hypot(dz) < 1e-6 {
+        return 0.0;
+    }
+    (-dx).atan2(-dz)
+}
+
+/// `yaw` moved by whole turns to lie within half a turn of `near`.
+pub fn unwrap_near(yaw: f32, near: f32) -> f32 {
+    let tau = std::f32::consts::TAU;
+    yaw + tau * ((near - yaw) / tau).round()
 }
 
 /// The per-dimension multipliers of [`XScale`] as a `[78]` vector.
@@ -205,6 +229,7 @@ impl Batch {
             gaze_reliable: self.gaze_reliable[r.clone()].to_vec(),
             gaze_top: self.gaze_top[r.clone()].to_vec(),
             betas: self.betas[r].to_vec(),
+            facing: self.facing.as_ref().map(|(a, b)| (n3(a, start, len, device), n3(b, start, len, device))),
         }
     }
 }
@@ -239,6 +264,25 @@ pub fn make_batch(
         }
     }
     let present: Vec<f32> = drop_audio.iter().map(|&d| if d { 0.0 } else { 1.0 }).collect();
+    // Facing-relative neck yaw: each window's facing yaw, taken by whole turns to the branch of
+    // its first frame's yaw so that the difference needs no wrapping (and adding it back is exact).
+    let (mut x_a, mut x_b) = (cat(&|k| &k.x_a), cat(&|k| &k.x_b));
+    let facing = c.facing_relative.then(|| {
+        let mut offsets = [Vec::with_capacity(b * X_DIM), Vec::with_capacity(b * X_DIM)];
+        for (i, k) in clips.iter().enumerate() {
+            for (who, x, me, partner) in [(0, &mut x_a, k.t0_a, k.t0_b), (1, &mut x_b, k.t0_b, k.t0_a)] {
+                let rows = &mut x[i * l * X_DIM..(i + 1) * l * X_DIM];
+                let phi = unwrap_near(facing_yaw(me, partner), rows[NECK_YAW]);
+                rows.chunks_exact_mut(X_DIM).for_each(|f| f[NECK_YAW] -= phi);
+                let mut o = vec![0.0; X_DIM];
+                o[NECK_YAW] = phi * c.scale.theta;
+                offsets[who].extend(o);
+            }
+        }
+        let [oa, ob] = offsets;
+        let t = |v: Vec<f32>| Tensor::<3>::from_data(TensorData::new(v, [b, 1, X_DIM]), device);
+        (t(oa), t(ob))
+    });
     let cond = Cond {
         audio: t3(audio, c.audio_dim),
         audio_present: Tensor::<1>::from_data(TensorData::new(present, [b]), device),
@@ -250,8 +294,8 @@ pub fn make_batch(
         beta_b: t2(cat(&|k| &k.beta_b), N_ID),
     };
     Ok(Batch {
-        z_a: t3(cat(&|k| &k.x_a), X_DIM) * scale.clone(),
-        z_b: t3(cat(&|k| &k.x_b), X_DIM) * scale,
+        z_a: t3(x_a, X_DIM) * scale.clone(),
+        z_b: t3(x_b, X_DIM) * scale,
         cond,
         lip_reliable: clips.iter().map(|k| k.lip_reliable).collect(),
         gaze_reliable: clips.iter().map(|k| k.gaze_reliable).collect(),
@@ -262,5 +306,6 @@ pub fn make_batch(
                 .collect::<Vec<_>>(),
         ),
         betas: clips.iter().map(|k| [k.beta_a.clone(), k.beta_b.clone()]).collect(),
+        facing,
     })
 }

@@ -255,6 +255,16 @@ pub fn losses(
     let reduce =
         |per: Tensor<1>, mask: Tensor<1>, weight: f32| (per * mask).sum().div_scalar(b as f32) * weight;
 
+    // The absolute motion for the terms that pose heads (gaze, vertex velocity): with a
+    // facing-relative neck yaw the facing goes back on (the same offset on both, so the L2
+    // terms below are unchanged by it).
+    let (pred, tgt) = match &batch.facing {
+        Some((fa, fb)) => {
+            let f = Tensor::cat(vec![fa.clone(), fb.clone()], 0); // [2B, 1, 78]
+            (pred + f.clone(), tgt + f)
+        }
+        None => (pred, tgt),
+    };
     let (pp, pt, pd) = split_x(pred.clone());
     let (tp, tt, td) = split_x(tgt.clone());
     let sq = |a: Tensor<3>, c: Tensor<3>| (a - c).powf_scalar(2.0);

@@ -9,7 +9,7 @@ use duologue_params::{Motion, N_ID, X_DIM};
 
 use crate::checkpoint::{Checkpoint, Weights};
 use crate::config::Config;
-use crate::data::scale_vector;
+use crate::data::{facing_yaw, scale_vector, unwrap_near, NECK_YAW};
 use crate::diffusion::{ddim_sample, Denoiser, Guided, Rng, Unconditional};
 use crate::network::{Cond, DuoNet};
 use crate::ModelError;
@@ -176,7 +176,20 @@ impl Generator {
         };
         let inv: Vec<f32> = scale_vector(c.scale).iter().map(|s| 1.0 / s).collect();
         let inv = Tensor::<1>::from_floats(inv.as_slice(), dev).reshape([1, 1, X_DIM]);
-        let x = (z * inv).into_data().try_to_vec::<f32>().map_err(|e| ModelError::Input(format!("{e:?}")))?;
+        let mut x =
+            (z * inv).into_data().try_to_vec::<f32>().map_err(|e| ModelError::Input(format!("{e:?}")))?;
+        if c.facing_relative {
+            // The network's neck yaw is relative to facing the partner: add the facing back, by
+            // one whole-turn branch for the window (its first frame within (-pi, pi]) so the
+            // curve stays continuous.
+            let (xa, xb) = x.split_at_mut(l * X_DIM);
+            for (rows, me, partner) in [(xa, input.t0_a, input.t0_b), (xb, input.t0_b, input.t0_a)] {
+                let phi = facing_yaw(me, partner);
+                let first = rows[NECK_YAW] + phi;
+                let turn = unwrap_near(first, 0.0) - first;
+                rows.chunks_exact_mut(X_DIM).for_each(|f| f[NECK_YAW] += phi + turn);
+            }
+        }
         let (a, b) = x.split_at(l * X_DIM);
         let motion = |v: &[f32]| {
             Motion::from_vec(v.to_vec()).ok_or_else(|| ModelError::Input("bad motion length".into()))

@@ -121,6 +121,10 @@ fn a_plain_checkpoint_widens_to_the_gated_network_exactly() {
     wider.width *= 2;
     let err = ck.clone().widened_to(&wider).expect_err("another width is refused");
     assert!(err.to_string().contains("another model config"), "{err}");
+    let mut turned = plain.model.clone();
+    turned.facing_relative = true;
+    let same_shapes = ck.clone().widened_to(&turned).expect("facing_relative changes no shape");
+    assert!(same_shapes.load_into(DuoNet::new(&turned, &dev), Weights::Model, false).is_ok());
     assert!(ck.widened_to(&plain.model).is_err(), "nothing to widen");
 }
 
@@ -170,4 +174,115 @@ fn the_expression_velocity_term_weights_flicker_not_offsets() {
     let want = 10.0 * 0.04;
     let got = vel_flick.expect("term");
     assert!((got - want).abs() < 1e-3 * want, "flicker term {got}, expected {want}");
+}
+
+#[test]
+fn the_facing_yaw_turns_a_head_toward_its_partner() {
+    use duologue_model::data::{facing_yaw, unwrap_near};
+    let looks = |phi: f32| [-phi.sin(), -phi.cos()]; // (x, z) of the gaze at rest turned by phi
+    for (me, partner) in [
+        ([-0.4, 0.0, 0.0], [0.4, 0.0, 0.0]),
+        ([0.0, 0.0, -0.5], [0.0, 0.0, 0.5]),
+        ([0.0, 0.0, 0.5], [0.0, 0.0, -0.5]),
+        ([0.3, -0.2, 0.1], [-0.5, 0.1, 1.2]),
+    ] {
+        let phi = facing_yaw(me, partner);
+        let (dx, dz) = (partner[0] - me[0], partner[2] - me[2]);
+        let n = dx.hypot(dz);
+        let [gx, gz] = looks(phi);
+        assert!((gx - dx / n).abs() < 1e-5 && (gz - dz / n).abs() < 1e-5, "{me:?} -> {partner:?}: {phi}");
+        assert!(phi.abs() <= std::f32::consts::PI);
+    }
+    // Person A of the simulator's usual side-by-side layout turns by -pi/2 (its data says -1.6).
+    assert!((facing_yaw([-0.4, 0.0, 0.0], [0.4, 0.0, 0.0]) + std::f32::consts::FRAC_PI_2).abs() < 1e-6);
+    assert_eq!(facing_yaw([1.0, 0.0, 1.0], [1.0, 0.5, 1.0]), 0.0, "one above the other: no facing");
+    assert!((unwrap_near(3.1, -3.1) - (3.1 - std::f32::consts::TAU)).abs() < 1e-6);
+    assert_eq!(unwrap_near(0.5, 0.4), 0.5);
+}
+
+/// With `facing_relative` the batch holds the neck yaw minus the facing, the offset it took off
+/// comes with it, and every loss term is what the absolute representation gives.
+#[test]
+fn a_facing_relative_batch_keeps_the_motion_and_the_losses() {
+    use duologue_model::data::{facing_yaw, NECK_YAW};
+    let _serial = serial();
+    let plain = tiny(false);
+    let mut facing = plain.clone();
+    facing.model.facing_relative = true;
+    let dev = Device::flex();
+    let mut rng = Rng::new(26);
+    let mut clips = vec![clip(&mut rng, &plain), clip(&mut rng, &plain)];
+    clips[0].t0_a = [0.0, 0.0, -0.5];
+    clips[0].t0_b = [0.0, 0.0, 0.5];
+    clips[1].t0_a = [-0.4, 0.0, 0.0];
+    clips[1].t0_b = [0.4, 0.0, 0.1];
+    // A near its facing on the other branch (pi vs -pi) in the first clip.
+    clips[0].x_a.chunks_exact_mut(X_DIM).for_each(|f| f[NECK_YAW] = -3.0);
+    let p = make_batch(&clips, &[false, false], &plain.model, &dev).expect("plain batch");
+    let f = make_batch(&clips, &[false, false], &facing.model, &dev).expect("facing batch");
+    assert!(p.facing.is_none());
+    let (fa, fb) = f.facing.clone().expect("offsets");
+    let back = values(f.z_a.clone() + fa.clone());
+    assert!(max_diff(&back, &values(p.z_a.clone())) < 1e-5, "z + facing is the motion");
+    let theta = plain.model.scale.theta;
+    let za = values(f.z_a.clone());
+    // Clip 0, A: facing +-pi taken on the branch of -3.0, so the residual is small.
+    let want =
+        (-3.0 - duologue_model::data::unwrap_near(facing_yaw(clips[0].t0_a, clips[0].t0_b), -3.0)) * theta;
+    assert!((za[NECK_YAW] - want).abs() < 1e-5 && za[NECK_YAW].abs() < 0.2 * theta, "{}", za[NECK_YAW]);
+    // Predictions equal in meaning (the facing one minus the same offsets) give the same losses.
+    let pred = |rng: &mut Rng| {
+        Tensor::<3>::from_data(TensorData::new(rng.normals(2 * FRAMES * X_DIM), [2, FRAMES, X_DIM]), &dev)
+    };
+    let (pa, pb) = (pred(&mut rng), pred(&mut rng));
+    let w = plain.train.loss;
+    let lp = losses(pa.clone(), pb.clone(), &p, Stage::One, &w, plain.model.scale, None);
+    let lf = losses(pa - fa, pb - fb, &f, Stage::One, &w, plain.model.scale, None);
+    assert_eq!(lp.terms.len(), lf.terms.len());
+    for ((n, a), (_, b)) in lp.terms.iter().zip(&lf.terms) {
+        let (a, b) = (a.clone().into_scalar::<f32>(), b.clone().into_scalar::<f32>());
+        assert!((a - b).abs() <= 1e-4 * a.abs().max(1e-3), "{n}: {a} vs {b}");
+    }
+}
+
+/// A facing-relative generator adds the facing yaw back to the neck, and only there.
+#[test]
+fn a_facing_relative_generator_adds_the_facing_back() {
+    use duologue_model::data::{facing_yaw, NECK_YAW};
+    use duologue_model::{Generator, SampleInput};
+    let _serial = serial();
+    let plain = tiny(false);
+    let mut facing = plain.clone();
+    facing.model.facing_relative = true;
+    let dev = Device::flex();
+    dev.seed(27);
+    let net = DuoNet::new(&plain.model, &dev);
+    let mut rng = Rng::new(28);
+    let k = clip(&mut rng, &plain);
+    let (t0_a, t0_b) = ([-0.4, 0.0, 0.1], [0.4, 0.0, -0.1]);
+    let input = SampleInput {
+        audio: &k.audio,
+        m_a: &k.m_a,
+        m_b: &k.m_b,
+        t0_a,
+        t0_b,
+        beta_a: &k.beta_a,
+        beta_b: &k.beta_b,
+        seed: 3,
+        steps: 2,
+        guidance: 1.0,
+    };
+    let (a0, b0) = Generator::new(net.clone(), plain, dev.clone()).sample(&input).expect("plain");
+    let (a1, b1) = Generator::new(net, facing, dev).sample(&input).expect("facing");
+    for (x0, x1, phi) in [(&a0, &a1, facing_yaw(t0_a, t0_b)), (&b0, &b1, facing_yaw(t0_b, t0_a))] {
+        for f in 0..x0.frames() {
+            let (r0, r1) = (x0.frame(f), x1.frame(f));
+            for d in 0..X_DIM {
+                let want = if d == NECK_YAW { r0[d] + phi } else { r0[d] };
+                let diff = (r1[d] - want).abs();
+                let diff = if d == NECK_YAW { diff.min((diff - std::f32::consts::TAU).abs()) } else { diff };
+                assert!(diff < 1e-4, "frame {f}, column {d}: {} vs {want}", r1[d]);
+            }
+        }
+    }
 }

@@ -3,6 +3,7 @@
 //! first frame, overlaps are cross-faded, and translations go back to the recording's frame 0.
 
 use crate::{Conditioning, PipelineError, Result};
+use duologue_model::data::{unwrap_near, NECK_YAW};
 use duologue_model::{Generator, SampleInput};
 use duologue_params::window::{self, Stitcher};
 use duologue_params::{Duo, Motion, Person, DT, X_DIM};
@@ -152,7 +153,17 @@ pub fn generate_with(
         }
         for (p, x) in [xa, xb].into_iter().enumerate() {
             let mut x = x.into_vec();
+            // Rotations are axis-angles: a yaw of pi and one of -pi are the same turn. A window
+            // that came out on the other branch than what is stitched so far is moved by whole
+            // turns before the cross-fade, which would otherwise sweep through a full turn.
+            let turn = if w == 0 {
+                0.0
+            } else {
+                let have = st[p].row(s)[NECK_YAW];
+                unwrap_near(x[NECK_YAW], have) - x[NECK_YAW]
+            };
             for row in x.chunks_exact_mut(X_DIM) {
+                row[NECK_YAW] += turn;
                 for (v, o) in row[DT].iter_mut().zip(t0w[p]) {
                     *v += o;
                 }

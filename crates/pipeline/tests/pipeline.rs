@@ -308,3 +308,27 @@ fn the_lead_in_keeps_window_edges_out_of_the_result() {
     let bare = run(&Conditioning { lead: 0, ..cond.clone() });
     assert!(max_jump(&bare, 1..4) > 0.5, "without a lead-in the edge artefact shows");
 }
+
+#[test]
+fn windows_on_the_other_branch_of_a_half_turn_join_without_a_spin() {
+    // A head facing along +Z has a neck yaw of pi, or -pi: the same turn. A sampler whose
+    // second window comes out on the other branch must not make the cross-fade sweep a turn.
+    use duologue_model::data::NECK_YAW;
+    let cond = conditioning(&Layout::face_to_face());
+    let l = 50;
+    let starts = duologue_pipeline::window_starts(&cond, l, 10);
+    assert!(starts.len() >= 3);
+    let mut sampler = |w: usize, _: &duologue_model::SampleInput<'_>| {
+        let mut x = vec![0.0f32; l * X_DIM];
+        let yaw = if w % 2 == 0 { 3.1 } else { 3.1 - std::f32::consts::TAU };
+        x.chunks_exact_mut(X_DIM).for_each(|row| row[NECK_YAW] = yaw);
+        let m = Motion::from_vec(x).unwrap();
+        Ok((m.clone(), m))
+    };
+    let opts = GenerateOptions { overlap: Some(10), ..GenerateOptions::default() };
+    let duo = generate_with(&cond, l, &opts, &mut sampler).expect("generate");
+    for k in 1..duo.frames() {
+        let step = (duo.a.x.frame(k)[NECK_YAW] - duo.a.x.frame(k - 1)[NECK_YAW]).abs();
+        assert!(step < 1e-4, "frame {k}: the neck yaw steps by {step}");
+    }
+}
