@@ -10,7 +10,7 @@ use duologue_model::{make_batch, Checkpoint, CheckpointMeta, Clip, Config, DuoNe
 use duologue_params::X_DIM;
 
 mod common;
-use common::{alternating_clip, max_diff, serial, values};
+use common::{max_diff, serial, values};
 
 const FRAMES: usize = 16;
 
@@ -19,16 +19,12 @@ fn tiny(gated: bool) -> Config {
     c.model.gated_audio = gated;
     c
 }
-
 fn clip(rng: &mut Rng, c: &Config) -> Clip {
-    let l = c.model.frames;
-    let mut x = || rng.normals(l * X_DIM).into_iter().map(|v| 0.3 * v).collect::<Vec<f32>>();
-    let (x_a, x_b) = (x(), x());
-    alternating_clip(rng, c, x_a, x_b)
+    common::random_clip(rng, c)
 }
 
 fn noise(rng: &mut Rng, dev: &Device) -> Tensor<3> {
-    Tensor::<3>::from_data(TensorData::new(rng.normals(FRAMES * X_DIM), [1, FRAMES, X_DIM]), dev)
+    common::noise(rng, FRAMES, dev)
 }
 
 #[test]

@@ -55,6 +55,20 @@ pub fn alternating_clip(rng: &mut Rng, c: &Config, x_a: Vec<f32>, x_b: Vec<f32>)
     }
 }
 
+/// A clip of random motion (0.3 x normal) with [`alternating_clip`]'s masks.
+pub fn random_clip(rng: &mut Rng, c: &Config) -> Clip {
+    let l = c.model.frames;
+    let mut x = || rng.normals(l * duologue_params::X_DIM).into_iter().map(|v| 0.3 * v).collect::<Vec<f32>>();
+    let (x_a, x_b) = (x(), x());
+    alternating_clip(rng, c, x_a, x_b)
+}
+
+/// One stream's noisy input `[1, frames, 78]` of unit normals.
+pub fn noise(rng: &mut Rng, frames: usize, dev: &Device) -> Tensor<3> {
+    let d = duologue_params::X_DIM;
+    Tensor::<3>::from_data(TensorData::new(rng.normals(frames * d), [1, frames, d]), dev)
+}
+
 /// A tensor's values.
 pub fn values(t: Tensor<3>) -> Vec<f32> {
     t.into_data().try_to_vec::<f32>().expect("f32 data")
