@@ -270,7 +270,6 @@ impl Checkpoint {
             shape[1] += extra;
         }
         self.meta.config.model = to.clone();
-        self.optimizer = None;
         Ok(self)
     }
 

@@ -53,7 +53,7 @@ pub struct ModelConfig {
     /// masks, `audio * m_self` and `audio * m_partner`, appended after the betas. The paper's
     /// network has only the mix and must learn from the masks alone whose speech drives whose
     /// lips; with the gated copies "my own speech" is an input, and a listener's is zero
-    /// (crates/model/README.md, "Gated audio", for the measurement). Needs `role_embedding`
+    /// (crates/model/README.md, "Beyond the paper", for the measurement). Needs `role_embedding`
     /// (the masks are part of it). Absent in older files: `false`.
     pub gated_audio: bool,
     /// Ours, not the paper's: the network predicts the neck's yaw (theta[1], about +Y) relative
@@ -189,7 +189,7 @@ pub struct LossWeights {
     /// Ours, not the paper's (0 there): L2 on the frame-to-frame differences of psi (diffusion
     /// space). The expression and vertex terms hardly see a frame-to-frame flicker of the
     /// coefficients (it is a small part of their error), this term weights exactly that; see
-    /// crates/model/README.md ("Expression velocity") for the measurement.
+    /// crates/model/README.md ("Beyond the paper") for the measurement.
     pub expression_velocity: f32,
 }
 
@@ -292,14 +292,6 @@ pub struct SampleConfig {
 impl Default for SampleConfig {
     fn default() -> Self {
         Self { steps: 8, guidance: 2.5, guidance_interval: [0.0, 1.0] }
-    }
-}
-
-impl SampleConfig {
-    /// Whether guidance applies at diffusion time `t` ([`SampleConfig::guidance_interval`]).
-    pub fn guided_at(&self, t: f64) -> bool {
-        let [lo, hi] = self.guidance_interval;
-        t >= lo as f64 && t <= hi as f64
     }
 }
 

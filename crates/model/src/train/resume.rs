@@ -82,8 +82,9 @@ pub(super) fn start(
     }
     if let Some(init) = &opts.init_from {
         let saved = Checkpoint::read(init)?;
-        // A network that only adds the gated audio starts from the old one's weights, the new
-        // inputs at zero (Checkpoint::widened_to); any other difference is refused.
+        // A network that only adds the gated audio and/or switches facing_relative starts from
+        // the old one's weights, new inputs at zero (Checkpoint::widened_to); any other
+        // difference is refused.
         let ck =
             if saved.meta.config.model == config.model { saved } else { saved.widened_to(&config.model)? };
         model = ck.load_into(model, Weights::Model, false)?;
