@@ -8,9 +8,10 @@
 //!   frame-to-frame noise has large ones.
 //! - **Lip speed** by ground-truth role: per person-frame, the sum over psi[0..20] of the absolute
 //!   frame difference, averaged over speaking (`m >= 0.5`) and listening frames.
-//! - **Largest head step**: the largest change of the neck or head axis-angle between two
-//!   consecutive frames, `max_k max_j ||r_j(k) - r_j(k-1)||` (rad), first and last frames
-//!   included.
+//! - **Largest head step**: the largest rotation of the neck or head between two consecutive
+//!   frames, `max_k max_j angle(R(r_j(k-1))^T R(r_j(k)))` (rad, the geodesic angle, so that
+//!   axis-angles near pi that name the same pose from both sides, such as yaw pi - e and
+//!   -(pi - e), count as the small turn they are), first and last frames included.
 //! - **Lip sync**: on the frames where a person speaks alone (their ground-truth mask >= 0.5, the
 //!   partner's below), the correlation between that person's mouth opening (mm, the lip landmarks
 //!   of the posed head) and the mixed audio's frame energy (dB), which on those frames is their
@@ -76,11 +77,31 @@ pub fn max_head_step(p: &Person) -> f64 {
     for k in 1..p.x.frames() {
         let (a, b) = (p.x.frame(k - 1), p.x.frame(k));
         for j in &HEAD_JOINTS {
-            let d: f64 = j.clone().map(|i| (b[i] as f64 - a[i] as f64).powi(2)).sum::<f64>().sqrt();
-            best = best.max(d);
+            let r = |f: &[f32]| [f[j.start] as f64, f[j.start + 1] as f64, f[j.start + 2] as f64];
+            best = best.max(rotation_between(r(a), r(b)));
         }
     }
     best
+}
+
+/// The geodesic angle (rad, 0..=pi) between the rotations of two axis-angle vectors: the angle
+/// of `q_a^-1 q_b` for their unit quaternions.
+pub fn rotation_between(a: [f64; 3], b: [f64; 3]) -> f64 {
+    let quat = |r: [f64; 3]| {
+        let angle = (r[0] * r[0] + r[1] * r[1] + r[2] * r[2]).sqrt();
+        let s = if angle < 1e-12 { 0.5 } else { (angle / 2.0).sin() / angle };
+        [(angle / 2.0).cos(), r[0] * s, r[1] * s, r[2] * s]
+    };
+    let (p, q) = (quat(a), quat(b));
+    // conj(p) * q: scalar part and vector part.
+    let w = p[0] * q[0] + p[1] * q[1] + p[2] * q[2] + p[3] * q[3];
+    let v = [
+        p[0] * q[1] - q[0] * p[1] - (p[2] * q[3] - p[3] * q[2]),
+        p[0] * q[2] - q[0] * p[2] - (p[3] * q[1] - p[1] * q[3]),
+        p[0] * q[3] - q[0] * p[3] - (p[1] * q[2] - p[2] * q[1]),
+    ];
+    let norm = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
+    2.0 * norm.atan2(w.abs())
 }
 
 /// `v` z-scored over the frames in `keep` (None when fewer than 3 or constant).
@@ -239,6 +260,36 @@ mod tests {
         assert!((s.lip_speed_speaking.unwrap() - 0.05).abs() < 1e-6, "{s:?}");
         assert!(s.lip_speed_listening.unwrap() < 1e-6, "{s:?}");
         assert!(s.lipsync_corr.is_none());
+    }
+
+    #[test]
+    fn head_steps_are_geodesic_angles() {
+        // Yaw pi - 0.01 then -(pi - 0.01): the same pose seen from both sides of the axis-angle
+        // ball, a turn of 0.02 rad (the naive difference would say 6.26).
+        let e = 0.01f32;
+        let yaw = THETA.start + 1;
+        let p = person(
+            4,
+            |k, d| {
+                if d == yaw {
+                    if k < 2 {
+                        std::f32::consts::PI - e
+                    } else {
+                        e - std::f32::consts::PI
+                    }
+                } else {
+                    0.0
+                }
+            },
+            |_| 0.0,
+        );
+        assert!((max_head_step(&p) - 0.02).abs() < 1e-5, "{}", max_head_step(&p));
+        // Different axes: from pitch 0.3 to yaw 0.4 is R_x(0.3)^T R_y(0.4), whose quaternion has
+        // the scalar part cos 0.15 cos 0.2, a turn of 2 acos(cos 0.15 cos 0.2) = 0.4976 rad.
+        let angle = rotation_between([0.3, 0.0, 0.0], [0.0, 0.4, 0.0]);
+        let want = 2.0 * (0.15f64.cos() * 0.2f64.cos()).acos();
+        assert!((angle - want).abs() < 1e-9, "{angle} vs {want}");
+        assert!(rotation_between([0.0, 0.2, 0.0], [0.0, 0.2, 0.0]).abs() < 1e-12);
     }
 
     #[test]
