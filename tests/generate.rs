@@ -259,3 +259,42 @@ fn inputs_past_the_length_cap_are_refused_before_decoding() {
     );
     assert!(!dir.join("out").exists());
 }
+
+#[test]
+fn a_failed_run_leaves_the_previous_results_as_they_were() {
+    // issue 21: an interrupted or failed generate left the previous mp4 beside the new npz/glb.
+    let dir = tempdir("staged");
+    let audio = format!("{FIXTURES}/hello.wav");
+    assert_success(&generate(&dir, &[&audio, "--format", "arkit-csv"]));
+    let out = dir.join("out");
+    let before: Vec<(PathBuf, Vec<u8>)> = {
+        let mut v: Vec<_> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| (p.clone(), std::fs::read(p).unwrap()))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(before.len(), 5, "npz, two CSVs and their sidecars: {before:?}");
+    // A folder where the new run's glb would go: the run fails at its very end, naming it.
+    std::fs::create_dir(out.join("hello.glb")).unwrap();
+    let run = generate(&dir, &[&audio, "--format", "glb", "--format", "arkit-csv", "--seed", "9"]);
+    assert_clean_failure(&run, &["hello.glb", "in the way"]);
+    for (path, bytes) in &before {
+        assert_eq!(&std::fs::read(path).unwrap(), bytes, "{} changed", path.display());
+    }
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 6, "the five old files and the folder, no staging left: {names:?}");
+    // Out of the way, the same run replaces them all.
+    std::fs::remove_dir(out.join("hello.glb")).unwrap();
+    assert_success(&generate(&dir, &[&audio, "--format", "glb", "--format", "arkit-csv", "--seed", "9"]));
+    assert!(out.join("hello.glb").is_file());
+    assert_ne!(
+        std::fs::read(out.join("hello.npz")).unwrap(),
+        before.iter().find(|(p, _)| p.ends_with("hello.npz")).unwrap().1
+    );
+}

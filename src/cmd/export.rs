@@ -31,7 +31,8 @@ pub struct Args {
     /// Preview height in pixels (even, for H.264).
     #[arg(long, default_value_t = RenderOptions::default().height, value_parser = clap::value_parser!(u32).range(2..=8192))]
     pub height: u32,
-    /// Anti-aliasing: samples per pixel along each axis (1..=4; 2 looks smoother, ~4x slower).
+    /// Anti-aliasing: samples per pixel along each axis (1..=4; 2 looks smoother, ~4x slower;
+    /// width x height x supersample² at most 8192 x 8192).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=4))]
     pub supersample: u32,
     /// For --format png: write every Nth frame instead of first/middle/last.

@@ -7,6 +7,7 @@ use crate::{
     arkit_curves, live_link_sidecar, write_arkit_json, write_glb, write_live_link_csv, ExportError, Morphs,
 };
 use duologue_face::FaceModel;
+use duologue_params::atomic::Staging;
 use duologue_params::{Duo, Who};
 use duologue_render::{render_video, RenderOptions, Scene, VideoOptions, VideoOutput, VideoSink};
 use std::path::{Path, PathBuf};
@@ -99,8 +100,31 @@ pub enum Event<'a> {
 }
 
 /// Writes `duo` in each of `formats` (duplicates once) into `out` (created once `duo` is known to
-/// be exportable), files named after `stem`.
+/// be exportable), files named after `stem`. All files are written into a staging folder and
+/// moved into `out` together once every format succeeded ([`Staging`]): on an error nothing of
+/// this export is left, and files of the same names from before stay as they were.
 pub fn write_exports(
+    duo: &Duo,
+    stem: &str,
+    out: &Path,
+    formats: &[Format],
+    settings: &Settings,
+    on: &mut dyn FnMut(Event<'_>),
+) -> Result<Vec<Written>, ExportError> {
+    // Invalid results fail before the output folder exists.
+    crate::check_people(&[("A", &duo.a), ("B", &duo.b)])?;
+    let io = |err| ExportError::Io { path: out.to_path_buf(), err };
+    let staging = Staging::new(out).map_err(io)?;
+    let written = write_exports_into(duo, stem, staging.path(), formats, settings, on)?;
+    let written: Vec<Written> =
+        written.into_iter().map(|w| Written { path: staging.final_path(&w.path), ..w }).collect();
+    staging.commit().map_err(io)?;
+    Ok(written)
+}
+
+/// [`write_exports`] straight into the existing folder `dir` (a [`Staging`] folder of a larger
+/// command, such as generate's, which stages its .npz with the exports).
+pub fn write_exports_into(
     duo: &Duo,
     stem: &str,
     out: &Path,
@@ -116,9 +140,7 @@ pub fn write_exports(
         }
     }
     let people = [("A", &duo.a), ("B", &duo.b)];
-    // Invalid results fail before the output folder exists.
     crate::check_people(&people)?;
-    std::fs::create_dir_all(out).map_err(|err| ExportError::Io { path: out.to_path_buf(), err })?;
     let mut written = Vec::new();
     let mut put = |kind: String, path: PathBuf, note: String| written.push(Written { kind, path, note });
     for format in unique {

@@ -20,7 +20,9 @@ pub use arkit::{
 pub use duologue_face::rest_yaw;
 pub use duologue_render::{RenderOptions, Shot};
 pub use error::ExportError;
-pub use files::{describe_video, encode_video, write_exports, Event, Format, Settings, Written};
+pub use files::{
+    describe_video, encode_video, write_exports, write_exports_into, Event, Format, Settings, Written,
+};
 pub use glb::{arkit_targets, glb_bytes, write_glb, GlbSummary, Morphs};
 
 use duologue_params::{Person, N_ID};

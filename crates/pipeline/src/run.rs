@@ -9,9 +9,10 @@ use crate::{
 };
 use duologue_audio::mask::summarize;
 use duologue_audio::{MaskOptions, MixReport, Warning};
-use duologue_export::{write_exports, Format, Morphs, RenderOptions, Settings, Shot, Written};
+use duologue_export::{write_exports_into, Format, Morphs, RenderOptions, Settings, Shot, Written};
 use duologue_layout::{Layout, LlmClient};
 use duologue_model::Generator;
+use duologue_params::atomic::Staging;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -293,13 +294,15 @@ pub fn execute_with(
     )?;
     on(Event::Stage(Stage::Sample));
     check(&stopped)?;
-    std::fs::create_dir_all(&job.out)
+    // The .npz and the exports are written into a staging folder and moved into `out` together
+    // at the end: an error or a cancel on the way leaves the previous run's files as they were.
+    let staging = Staging::new(&job.out)
         .map_err(|source| PipelineError::CreateDir { path: job.out.clone(), source })?;
     let stem = job.name.clone().unwrap_or_else(|| {
         main.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "result".into())
     });
     let result = job.out.join(format!("{stem}.npz"));
-    duo.write(&result)?;
+    duo.write(&staging.path().join(format!("{stem}.npz")))?;
     on(Event::Stage(Stage::WriteNpz));
     // The preview's soundtrack: the recording itself, or both people's tracks mixed into a
     // temporary file that is removed when this function returns.
@@ -329,11 +332,14 @@ pub fn execute_with(
         // Nothing is called: even an empty export list would load the face model.
         Vec::new()
     } else {
-        let files =
-            write_exports(&duo, &stem, &job.out, &job.formats, &settings, &mut |e| on(Event::Export(e)))?;
+        let files = write_exports_into(&duo, &stem, staging.path(), &job.formats, &settings, &mut |e| {
+            on(Event::Export(e))
+        })?;
         on(Event::Stage(Stage::Exports));
-        files
+        files.into_iter().map(|w| Written { path: staging.final_path(&w.path), ..w }).collect()
     };
+    check(&stopped)?;
+    staging.commit().map_err(|source| PipelineError::Write { path: job.out.clone(), source })?;
     Ok(Outcome {
         result,
         frames: duo.frames(),

@@ -70,6 +70,10 @@ impl Default for RenderOptions {
 
 /// Largest width or height accepted (keeps buffers within memory).
 const MAX_SIDE: u32 = 8192;
+
+/// Most supersamples per view (colour and depth take 16 bytes each: 1 GiB): 8192 x 8192 at
+/// supersample 1, 4096 x 4096 at 2, 2048 x 2048 at 4. Keeps memory bounded for any options.
+pub const MAX_SAMPLES: u64 = 1 << 26;
 /// Frames [`Shot::Auto`] looks at to judge the two-shot.
 const AUTO_SAMPLES: usize = 8;
 /// How much more than [`crate::shot::MIN_LIP_PIXELS`] [`Shot::Auto`] asks of the two-shot.
@@ -141,6 +145,15 @@ impl<'a> Scene<'a> {
         }
         if !(1..=4).contains(&opts.supersample) {
             return Err(RenderError::Input(format!("supersample {} is outside 1..=4", opts.supersample)));
+        }
+        let ss = opts.supersample as u64;
+        if opts.width as u64 * ss * opts.height as u64 * ss > MAX_SAMPLES {
+            return Err(RenderError::Size {
+                width: opts.width,
+                height: opts.height,
+                reason: "width x height x supersample^2 must be at most 8192 x 8192 samples \
+                         (1 GiB of buffers): lower --supersample or the size",
+            });
         }
         if !(5.0..=120.0).contains(&opts.fov_y_deg) {
             return Err(RenderError::Input(format!(

@@ -246,3 +246,17 @@ fn split_screen_shows_each_face_from_the_front_and_the_inset_between() {
     };
     assert!(count(PERSON_COLORS[0]) > 3 && count(PERSON_COLORS[1]) > 3);
 }
+
+#[test]
+fn sizes_past_the_sample_budget_are_refused_before_any_buffer() {
+    // 8192 x 8192 at supersample 4 would need 17 GB of buffers (issue 21 saw an abort under 8 GB).
+    let face = FaceModel::shared();
+    let d = duo([-0.5, 0.0, 0.0], [0.5, 0.0, 0.0], 2);
+    for (w, h, ss) in [(8192, 8192, 4), (4098, 4096, 2), (2050, 2048, 4)] {
+        let opts = RenderOptions { width: w, height: h, supersample: ss, ..RenderOptions::default() };
+        let err = Scene::for_duo(face, &d, opts).err().expect("refused");
+        assert!(err.to_string().contains("supersample"), "{err}");
+    }
+    let opts = RenderOptions { width: 2048, height: 2048, supersample: 4, ..RenderOptions::default() };
+    assert!(Scene::for_duo(face, &d, opts).is_ok(), "exactly the budget is allowed");
+}
