@@ -6,8 +6,8 @@ use duologue_model::burn::prelude::*;
 use duologue_model::diffusion::{ddim_sample, Denoiser, Guided, Rng, Unconditional};
 use duologue_model::losses::{gaze, losses, rodrigues, FaceGeometry, Stage};
 use duologue_model::{
-    make_batch, train, Checkpoint, Clip, Cond, Config, DuoDenoiser, DuoNet, Generator, SampleInput,
-    TrainOptions, VecSource, Weights,
+    make_batch, train, BatchSource, Checkpoint, Clip, Cond, Config, DuoDenoiser, DuoNet, Generator,
+    SampleInput, TrainOptions, VecSource, Weights,
 };
 use duologue_params::{N_ID, X_DIM};
 
@@ -375,6 +375,85 @@ fn resume_reproduces_the_next_loss() {
         .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("row")["step"].as_u64().expect("step"))
         .collect();
     assert_eq!(steps, vec![1, 2, 3, 4, 5]);
+}
+
+/// A [`VecSource`] whose clips fail after `left` reads (a shard gone bad mid-run).
+#[derive(Clone)]
+struct FailsAfter {
+    inner: VecSource,
+    left: usize,
+}
+
+impl BatchSource for FailsAfter {
+    fn num_sources(&self) -> usize {
+        self.inner.num_sources()
+    }
+    fn len(&self, source: usize) -> usize {
+        self.inner.len(source)
+    }
+    fn clip(&mut self, source: usize, index: usize) -> Result<Clip, duologue_model::ModelError> {
+        if self.left == 0 {
+            return Err(duologue_model::ModelError::Config("shard 7 went bad".into()));
+        }
+        self.left -= 1;
+        self.inner.clip(source, index)
+    }
+    fn validation(&mut self) -> Result<Vec<Clip>, duologue_model::ModelError> {
+        self.inner.validation()
+    }
+}
+
+/// Every file of `dir` with its bytes.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .expect("run folder")
+        .map(|e| e.expect("entry").path())
+        .map(|p| (p.clone(), std::fs::read(&p).expect("file")))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_run_that_fails_before_its_first_save_leaves_the_folder_as_it_was() {
+    // issue 21: a run that failed or diverged emptied metrics.jsonl and rewrote config.toml.
+    let _serial = serial();
+    let mut c = tiny_with(16);
+    c.train.batch_size = 2;
+    c.train.steps = 3;
+    c.train.log_every = 1;
+    c.train.val_every = 0;
+    c.train.checkpoint_every = 0;
+    let data = source(&c, 3, 5);
+    let dir = tmpdir("untouched");
+    train(&c, &mut data.clone(), &options(&dir, None), &Device::flex(), |_| {}).expect("first run");
+    let before = snapshot(&dir);
+    let names: Vec<_> =
+        before.iter().map(|(p, _)| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["checkpoint.safetensors", "config.toml", "metrics.jsonl"]);
+    // Resumed with another learning rate (config.toml would change) to step 6, failing at step 5.
+    let mut more = c.clone();
+    more.train.steps = 6;
+    more.train.lr *= 2.0;
+    let failing = FailsAfter { inner: data.clone(), left: 2 * c.train.batch_size };
+    let opts = TrainOptions { resume: true, ..options(&dir, None) };
+    let err = train(&more, &mut failing.clone(), &opts, &Device::flex(), |_| {}).expect_err("fails");
+    assert!(err.to_string().contains("shard 7 went bad"), "{err}");
+    assert_eq!(snapshot(&dir), before, "a failed resume changes nothing");
+    // A fresh run replacing it (train --overwrite) that fails at its third step: the same.
+    let err = train(&more, &mut failing.clone(), &options(&dir, None), &Device::flex(), |_| {}).err();
+    assert!(err.is_some());
+    assert_eq!(snapshot(&dir), before, "a failed replacement changes nothing");
+    // Into a new folder: nothing is created.
+    let new = dir.join("never");
+    assert!(train(&more, &mut failing.clone(), &options(&new, None), &Device::flex(), |_| {}).is_err());
+    assert!(!new.exists());
+    // The resume that succeeds writes the new config, the log up to step 6, and its checkpoint.
+    train(&more, &mut data.clone(), &opts, &Device::flex(), |_| {}).expect("resume");
+    let log = std::fs::read_to_string(dir.join("metrics.jsonl")).expect("log");
+    assert_eq!(log.lines().count(), 6, "{log}");
+    let saved = Config::load(&dir.join("config.toml")).expect("config");
+    assert_eq!(saved.train.lr, more.train.lr);
 }
 
 #[test]

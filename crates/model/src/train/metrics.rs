@@ -1,28 +1,81 @@
-//! The run's metrics log (`metrics.jsonl`, one JSON object per logged step): started empty by a
-//! fresh run, cut back to the checkpoint's step by a resumed one (what came after is rerun),
-//! appended to as the run goes.
+//! The run's metrics log (`metrics.jsonl`, one JSON object per logged step) and its copy of the
+//! config (`config.toml`): started empty by a fresh run, cut back to the checkpoint's step by a
+//! resumed one (what came after is rerun), appended to as the run goes.
+//!
+//! Nothing in the run folder changes until the run first saves a checkpoint ([`MetricsSink::settle`],
+//! called just before every save): rows are kept in memory until then, so a run that fails or
+//! diverges before its first save (or a replacing `--overwrite` run that does) leaves the
+//! folder's previous log, config and checkpoints byte for byte as they were.
 
 use crate::checkpoint;
 use crate::ModelError;
+use std::cell::RefCell;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+
+/// How the log starts, once the run first saves.
+#[derive(Debug)]
+enum Start {
+    /// Empty, and a best checkpoint from a run this one replaces is removed.
+    Fresh,
+    /// Cut back to this step.
+    Resumed(usize),
+}
+
+/// What waits for the run's first save.
+#[derive(Debug)]
+struct Pending {
+    start: Start,
+    config_toml: Vec<u8>,
+    rows: Vec<String>,
+}
 
 /// The metrics log of one run.
 pub(super) struct MetricsSink {
     path: PathBuf,
+    pending: RefCell<Option<Pending>>,
 }
 
 impl MetricsSink {
-    /// A fresh run's log: empty.
-    pub(super) fn fresh(path: PathBuf) -> Result<Self, ModelError> {
-        checkpoint::write_atomic(&path, b"")?;
-        Ok(Self { path })
+    /// A fresh run's log: empty once the run first saves; `config_toml` is written then.
+    pub(super) fn fresh(path: PathBuf, config_toml: Vec<u8>) -> Self {
+        Self {
+            path,
+            pending: RefCell::new(Some(Pending { start: Start::Fresh, config_toml, rows: Vec::new() })),
+        }
     }
 
-    /// A resumed run's log, cut back to `step`; also returns the lowest validation loss kept.
-    pub(super) fn resumed(path: PathBuf, step: usize) -> Result<(Self, Option<f32>), ModelError> {
-        let best = trim(&path, step)?;
-        Ok((Self { path }, best))
+    /// A resumed run's log, cut back to `step` once the run first saves; also returns the lowest
+    /// validation loss kept (read now, nothing written).
+    pub(super) fn resumed(path: PathBuf, step: usize, config_toml: Vec<u8>) -> (Self, Option<f32>) {
+        let best = std::fs::read_to_string(&path).map(|text| trim(&text, step).1).unwrap_or(None);
+        let pending = Pending { start: Start::Resumed(step), config_toml, rows: Vec::new() };
+        (Self { path, pending: RefCell::new(Some(pending)) }, best)
+    }
+
+    /// Writes what waited for the run's first save (config, the started log and its rows);
+    /// afterwards a no-op.
+    pub(super) fn settle(&self) -> Result<(), ModelError> {
+        let Some(p) = self.pending.borrow_mut().take() else { return Ok(()) };
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        checkpoint::write_atomic(&dir.join(super::CONFIG_FILE), &p.config_toml)?;
+        let mut text = match p.start {
+            Start::Fresh => {
+                let stale = dir.join(super::BEST_FILE);
+                if stale.exists() {
+                    std::fs::remove_file(&stale).map_err(|source| ModelError::Io { path: stale, source })?;
+                }
+                String::new()
+            }
+            Start::Resumed(step) => {
+                std::fs::read_to_string(&self.path).map(|t| trim(&t, step).0).unwrap_or_default()
+            }
+        };
+        for row in p.rows {
+            text.push_str(&row);
+            text.push('\n');
+        }
+        checkpoint::write_atomic(&self.path, text.as_bytes())
     }
 
     /// Appends one row: step, loss, learning rate, the named loss terms and the validation loss.
@@ -45,15 +98,19 @@ impl MetricsSink {
         if let Some(v) = val_loss {
             row.insert("val_loss".into(), (v as f64).into());
         }
+        let line = serde_json::Value::Object(row).to_string();
+        if let Some(p) = self.pending.borrow_mut().as_mut() {
+            p.rows.push(line);
+            return Ok(());
+        }
         let mut f = std::fs::OpenOptions::new().append(true).create(true).open(&self.path).map_err(io)?;
-        writeln!(f, "{}", serde_json::Value::Object(row)).map_err(io)
+        writeln!(f, "{line}").map_err(io)
     }
 }
 
-/// Keeps only the metrics rows up to `step` (a resumed run rewrites what came after) and
-/// returns the lowest validation loss among the kept rows.
-fn trim(path: &Path, step: usize) -> Result<Option<f32>, ModelError> {
-    let Ok(text) = std::fs::read_to_string(path) else { return Ok(None) };
+/// The metrics rows of `text` up to `step` (a resumed run rewrites what came after) and the
+/// lowest validation loss among them.
+fn trim(text: &str, step: usize) -> (String, Option<f32>) {
     let mut best: Option<f32> = None;
     let kept: String = text
         .lines()
@@ -72,6 +129,5 @@ fn trim(path: &Path, step: usize) -> Result<Option<f32>, ModelError> {
         })
         .map(|l| format!("{l}\n"))
         .collect();
-    checkpoint::write_atomic(path, kept.as_bytes())?;
-    Ok(best)
+    (kept, best)
 }

@@ -30,7 +30,6 @@ use std::path::PathBuf;
 
 use burn::prelude::*;
 
-use crate::checkpoint;
 use crate::config::Config;
 use crate::data::BatchSource;
 use crate::losses::{FaceGeometry, Stage};
@@ -48,10 +47,13 @@ pub const METRICS_FILE: &str = "metrics.jsonl";
 /// inference checkpoint for [`crate::Generator::load`], small enough to ship.
 pub const BEST_FILE: &str = "best.safetensors";
 
+/// File name of the run's copy of its configuration inside the run folder.
+pub const CONFIG_FILE: &str = "config.toml";
+
 /// How to run [`train`] (everything that is not a hyper-parameter).
 #[derive(Debug, Clone)]
 pub struct TrainOptions {
-    /// Run folder: checkpoint, metrics log, a copy of the config. Created if absent.
+    /// Run folder: checkpoint, metrics log, a copy of the config. Created at the first save.
     pub run_dir: PathBuf,
     /// Training stage.
     pub stage: Stage,
@@ -143,8 +145,6 @@ pub fn train(
     if tc.batch_size == 0 {
         return Err(ModelError::Config("batch_size must be positive".into()));
     }
-    std::fs::create_dir_all(&opts.run_dir)
-        .map_err(|source| ModelError::Io { path: opts.run_dir.clone(), source })?;
     let started = std::time::Instant::now();
 
     let ad = device.clone().autodiff();
@@ -164,8 +164,8 @@ pub fn train(
     }
     let latest = opts.run_dir.join(CHECKPOINT_FILE);
     let mut state = resume::start(config, opts, &ad, device, &latest, opts.run_dir.join(METRICS_FILE))?;
-    // Written once the run is known to start (a refused resume leaves the folder as it was).
-    checkpoint::write_atomic(&opts.run_dir.join("config.toml"), config.to_toml()?.as_bytes())?;
+    // config.toml and the log are written at the first save (metrics.rs): a refused resume, or a
+    // run that fails before it saves, leaves the folder as it was.
     let mut files = Checkpoints::new(&opts.run_dir, config, opts.stage, state.step);
     let validation = if tc.val_every > 0 { data.validation()? } else { Vec::new() };
     let face = opts.face.as_ref();

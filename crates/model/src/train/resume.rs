@@ -77,7 +77,7 @@ pub(super) fn start(
             })?;
         }
         let step = ck.meta.step;
-        let (metrics, best) = MetricsSink::resumed(metrics, step)?;
+        let (metrics, best) = MetricsSink::resumed(metrics, step, config.to_toml()?.into_bytes());
         return Ok(State { model, ema, optim, rng: Rng::from_state(ck.meta.rng), step, best, metrics });
     }
     if let Some(init) = &opts.init_from {
@@ -90,7 +90,7 @@ pub(super) fn start(
         model = ck.load_into(model, Weights::Model, false)?;
         ema = ck.load_into(ema, Weights::Ema, false)?;
     }
-    // A fresh run starts a fresh log.
-    let metrics = MetricsSink::fresh(metrics)?;
+    // A fresh run starts a fresh log (at its first save).
+    let metrics = MetricsSink::fresh(metrics, config.to_toml()?.into_bytes());
     Ok(State { model, ema, optim, rng, step: 0, best: None, metrics })
 }
