@@ -239,20 +239,34 @@ fn positions_and_presets_that_layout_refuses_are_refused_before_any_work() {
 #[test]
 fn inputs_past_the_length_cap_are_refused_before_decoding() {
     let dir = tempdir("huge");
-    // A WAV header claiming ~4.3 GB of 16 kHz 16-bit mono (37 hours) over one second of data:
-    // refused from the header, without reading or allocating for the claimed length.
+    // A real 4 s file against a 3 s cap (0.05 minutes): refused from its header, which a file
+    // of its size can hold.
+    let long = write_wav(&dir, "long.wav", &vec![0.0; 64_000]);
+    let run = generate(&dir, &[long.to_str().unwrap(), "--max-minutes", "0.05"]);
+    assert_clean_failure(&run, &["long.wav", "its header states 4.0 s", "3.0 s", "--max-minutes"]);
+    // Past the cap only when decoded: a header stating more than the file can hold is checked
+    // as it decodes.
+    let mut bytes = std::fs::read(&long).unwrap();
+    bytes[4..8].copy_from_slice(&0xFFFF_FFFFu32.to_le_bytes());
+    bytes[40..44].copy_from_slice(&0xFFFF_FF00u32.to_le_bytes());
+    let unstated = dir.join("unstated.wav");
+    std::fs::write(&unstated, &bytes).unwrap();
+    let run = generate(&dir, &[unstated.to_str().unwrap(), "--max-minutes", "0.05"]);
+    assert_clean_failure(&run, &["unstated.wav", "holds more audio than the cap of 3.0 s", "--max-minutes"]);
+    assert!(!dir.join("out").exists());
+    // A forged header claiming ~4.3 GB of 16 kHz 16-bit mono (37 hours) over one second of
+    // data (issue 21: refused as "2237.0 minutes of audio"): a file of 32 KB cannot hold that,
+    // so the header is not believed and the one second it holds is generated.
     let mut bytes = encode_pcm16(&[0.0; 16_000], 16_000);
     let claim: u32 = 0xFFFF_FF00;
     bytes[4..8].copy_from_slice(&claim.wrapping_add(36).to_le_bytes());
     bytes[40..44].copy_from_slice(&claim.to_le_bytes());
     let huge = dir.join("huge.wav");
     std::fs::write(&huge, bytes).unwrap();
-    let run = generate(&dir, &[huge.to_str().unwrap()]);
-    assert_clean_failure(&run, &["huge.wav", "longer than the cap of 180.0 minutes", "--max-minutes"]);
-    // A real 4 s file against a 3 s cap (0.05 minutes).
-    let long = write_wav(&dir, "long.wav", &vec![0.0; 64_000]);
-    let run = generate(&dir, &[long.to_str().unwrap(), "--max-minutes", "0.05"]);
-    assert_clean_failure(&run, &["long.wav", "4.0 s", "3.0 s"]);
+    let run = generate(&dir, &[huge.to_str().unwrap(), "--format", "arkit-csv"]);
+    assert_success(&run);
+    assert_eq!(summary(&run)["frames"], 25);
+    std::fs::remove_dir_all(dir.join("out")).unwrap();
     assert_clean_failure(
         &generate(&dir, &[long.to_str().unwrap(), "--max-minutes", "0"]),
         &["--max-minutes"],

@@ -125,6 +125,8 @@ impl LlmClient {
     }
 
     /// Sends one request and returns the assistant message's text.
+    ///
+    /// Transport errors are put in words ([`describe`]): ureq's own say `timeout: global`.
     pub fn complete(&self, messages: &[Message]) -> Result<String> {
         let url = self.config.endpoint();
         let http = |msg: String| LayoutError::LlmHttp { url: url.clone(), msg };
@@ -133,9 +135,10 @@ impl LlmClient {
         if let Some(k) = &self.config.api_key {
             req = req.header("Authorization", format!("Bearer {k}"));
         }
-        let mut resp = req.send(body.as_str()).map_err(|e| http(e.to_string()))?;
+        let why = |e: ureq::Error| http(describe(e, self.config.timeout));
+        let mut resp = req.send(body.as_str()).map_err(why)?;
         let status = resp.status().as_u16();
-        let text = resp.body_mut().read_to_string().map_err(|e| http(e.to_string()))?;
+        let text = resp.body_mut().read_to_string().map_err(why)?;
         if !(200..300).contains(&status) {
             return Err(http(format!("HTTP {status}: {}", snippet(&text))));
         }
@@ -242,6 +245,21 @@ fn point(v: &Value) -> Option<[f32; 3]> {
     };
     let p: [f64; 3] = nums.try_into().ok()?;
     Some(p.map(|x| x as f32))
+}
+
+/// A transport error in words a user can act on.
+fn describe(e: ureq::Error, timeout: Duration) -> String {
+    match e {
+        ureq::Error::Timeout(_) => {
+            format!("no answer within {:.1} s (raise it with --llm-timeout)", timeout.as_secs_f64())
+        }
+        ureq::Error::HostNotFound => "host not found".into(),
+        ureq::Error::ConnectionFailed => "connection failed (is the server running?)".into(),
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "connection refused (is the server running?)".into()
+        }
+        other => other.to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -203,6 +203,14 @@ impl Checkpoint {
             }
             let v: Vec<f32> =
                 view.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+            // A diverged or corrupted run's weights are refused here, naming the file and the
+            // tensor, not later as non-finite samples.
+            if let Some(at) = v.iter().position(|x| !x.is_finite()) {
+                return Err(bad(format!(
+                    "{name} holds {} at index {at} (a diverged or damaged checkpoint)",
+                    v[at]
+                )));
+            }
             let entry = (view.shape().to_vec(), v);
             if let Some(n) = name.strip_prefix("model.") {
                 model.insert(n.to_string(), entry);

@@ -310,6 +310,15 @@ fn checkpoint_round_trips_and_generation_is_seeded() {
     let mut other = c.model.clone();
     other.width = 16;
     assert!(ck.load_into(DuoNet::new(&other, &dev), Weights::Model, false).is_err());
+    // Weights holding NaN (a diverged run) are refused at load, naming the file (issue 21: the
+    // error came later as "inputs must be finite", without the file).
+    let mut bytes = std::fs::read(&path).expect("bytes");
+    let header = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) as usize;
+    bytes[8 + header..8 + header + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+    let nan = dir.join("nan.safetensors");
+    std::fs::write(&nan, bytes).expect("write");
+    let err = Generator::load(&nan, &dev).err().expect("refused").to_string();
+    assert!(err.contains("nan.safetensors") && err.contains("NaN at index 0"), "{err}");
 
     let g = Generator::load(&path, &dev).expect("generator");
     let k = clip(&mut rng, &c);

@@ -27,10 +27,13 @@ pub enum PipelineError {
         source: duologue_audio::AudioError,
     },
     /// An audio file is longer than the cap (refused before its samples are kept).
-    #[error("{path}: {} of audio is longer than the cap of {}", duration(*seconds), duration(*max_seconds))]
+    #[error("{path}: {}", too_long(*stated, *seconds, *max_seconds))]
     TooLong {
         /// The file.
         path: PathBuf,
+        /// Whether `seconds` is what the container states (believed only when the file is
+        /// large enough to hold it), or what was decoded before the cap stopped it.
+        stated: bool,
         /// Its length (stated by the container, or decoded so far).
         seconds: f64,
         /// The cap.
@@ -97,6 +100,19 @@ pub enum PipelineError {
     /// An export failed.
     #[error(transparent)]
     Export(#[from] duologue_export::ExportError),
+}
+
+/// Why a file is too long: what its header states, or that decoding passed the cap.
+fn too_long(stated: bool, seconds: f64, max_seconds: f64) -> String {
+    if stated {
+        format!(
+            "its header states {} of audio, longer than the cap of {}",
+            duration(seconds),
+            duration(max_seconds)
+        )
+    } else {
+        format!("holds more audio than the cap of {} (stopped decoding there)", duration(max_seconds))
+    }
 }
 
 /// A length for messages: seconds below two minutes, else minutes.

@@ -34,13 +34,26 @@ impl AudioInput {
     }
 }
 
+/// The fewest bytes a second of real audio takes in any container this reads (1 kbit/s, below
+/// the lowest Opus or Vorbis rates).
+const MIN_BYTES_PER_SECOND: f64 = 125.0;
+
 /// Decodes `path` to 16 kHz, refusing more than `max_seconds` of audio.
 fn read_capped(path: &Path, mode: ChannelMode, max_seconds: f64) -> Result<Decoded> {
     let read = |source| PipelineError::Read { path: path.to_path_buf(), source };
-    let too_long = |seconds: f64| PipelineError::TooLong { path: path.to_path_buf(), seconds, max_seconds };
+    let too_long = |seconds: f64, stated: bool| PipelineError::TooLong {
+        path: path.to_path_buf(),
+        stated,
+        seconds,
+        max_seconds,
+    };
     let mut stream = AudioStream::open(path, mode).map_err(read)?;
-    if let Some(s) = stream.info().seconds().filter(|&s| s > max_seconds) {
-        return Err(too_long(s));
+    // A stated length is believed only when the file could hold it at MIN_BYTES_PER_SECOND; a
+    // header that claims more (a forged or broken one) is checked as the file decodes instead.
+    let bytes = std::fs::metadata(path).map(|m| m.len() as f64).unwrap_or(f64::INFINITY);
+    if let Some(s) = stream.info().seconds().filter(|&s| s > max_seconds && s * MIN_BYTES_PER_SECOND <= bytes)
+    {
+        return Err(too_long(s, true));
     }
     // The cap in 16 kHz samples; a stream without a stated length is checked as it decodes.
     let cap = (max_seconds * SAMPLE_RATE as f64).ceil() as usize;
@@ -50,7 +63,7 @@ fn read_capped(path: &Path, mode: ChannelMode, max_seconds: f64) -> Result<Decod
             t.extend(c);
         }
         if tracks[0].len() > cap {
-            return Err(too_long(tracks[0].len() as f64 / SAMPLE_RATE as f64));
+            return Err(too_long(tracks[0].len() as f64 / SAMPLE_RATE as f64, false));
         }
     }
     Ok(Decoded { tracks, info: stream.info().clone(), warnings: stream.warnings() })
