@@ -317,7 +317,7 @@ fn checkpoint_round_trips_and_generation_is_seeded() {
     bytes[8 + header..8 + header + 4].copy_from_slice(&f32::NAN.to_le_bytes());
     let nan = dir.join("nan.safetensors");
     std::fs::write(&nan, bytes).expect("write");
-    let err = Generator::load(&nan, &dev).err().expect("refused").to_string();
+    let err = Generator::load(&nan, &dev).expect_err("refused").to_string();
     assert!(err.contains("nan.safetensors") && err.contains("NaN at index 0"), "{err}");
 
     let g = Generator::load(&path, &dev).expect("generator");
