@@ -79,7 +79,13 @@ pub fn sources_from_dataset(ds: &Dataset, on_error: OnError) -> Result<(Vec<Sour
 /// `[L, 78]`, `beta` `[50]`, optional `m` `[L]`) pairs, e.g. fits of single-person videos.
 /// Voice and identity are the file stem unless `NAME.json` gives `{"voice": .., "identity": ..}`;
 /// the split is drawn per voice with `assign(voice)`.
-pub fn sources_from_dir(dir: &Path, assign: &dyn Fn(&str) -> String) -> Result<Vec<Source>, DataError> {
+/// With [`OnError::Skip`] an unreadable or malformed pair is skipped and counted (the second
+/// value) instead of failing the whole folder.
+pub fn sources_from_dir(
+    dir: &Path,
+    assign: &dyn Fn(&str) -> String,
+    policy: OnError,
+) -> Result<(Vec<Source>, usize), DataError> {
     let io = |p: &Path| {
         let p = p.to_path_buf();
         move |source| DataError::Io { path: p.clone(), source }
@@ -95,47 +101,59 @@ pub fn sources_from_dir(dir: &Path, assign: &dyn Fn(&str) -> String) -> Result<V
         })
         .collect();
     stems.sort();
-    let mut out = Vec::new();
+    let (mut out, mut skipped) = (Vec::new(), 0);
     for stem in stems {
-        let bad = |reason: String| DataError::BadClip {
-            shard: dir.display().to_string(),
-            key: stem.clone(),
-            reason,
-        };
-        let npz =
-            duologue_params::read_npz(&dir.join(format!("{stem}.npz"))).map_err(|e| bad(e.to_string()))?;
-        let x = npz.get("x").ok_or_else(|| bad("npz has no array 'x' [L, 78]".into()))?;
-        if x.shape.len() != 2 || x.shape[1] != X_DIM || x.shape[0] == 0 {
-            return Err(bad(format!("x has shape {:?}, expected [L, 78]", x.shape)));
+        match source_from_files(dir, &stem, assign) {
+            Ok(source) => out.push(source),
+            Err(_) if policy == OnError::Skip => skipped += 1,
+            Err(e) => return Err(e),
         }
-        let l = x.shape[0];
-        let beta = npz.get("beta").map(|b| b.data.clone()).unwrap_or_else(|| vec![0.0; N_ID]);
-        if beta.len() != N_ID {
-            return Err(bad(format!("beta has {} values, expected 50", beta.len())));
-        }
-        let wav_path = dir.join(format!("{stem}.wav"));
-        let bytes = std::fs::read(&wav_path).map_err(io(&wav_path))?;
-        let (mut audio, rate) = crate::wav::decode(&bytes).map_err(|e| bad(format!("{stem}.wav: {e}")))?;
-        if rate != SAMPLE_RATE {
-            return Err(bad(format!("{stem}.wav is {rate} Hz; dubbing sources must be 16 kHz mono")));
-        }
-        audio.resize(l * HOP, 0.0);
-        let mask = match npz.get("m") {
-            Some(m) if m.data.len() == l => m.data.clone(),
-            Some(m) => return Err(bad(format!("m has {} values, expected {l}", m.data.len()))),
-            None => energy_mask(&audio, l),
-        };
-        let meta: serde_json::Value = std::fs::read(dir.join(format!("{stem}.json")))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default();
-        let voice = meta["voice"].as_str().unwrap_or(&stem).to_string();
-        let identity = meta["identity"].as_str().unwrap_or(&stem).to_string();
-        let split = assign(&voice);
-        let x = Motion::from_vec(x.data.clone()).ok_or_else(|| bad("x length".into()))?;
-        out.push(Source { name: stem.clone(), audio, x, beta, mask, voice, identity, split });
     }
-    Ok(out)
+    Ok((out, skipped))
+}
+
+/// One source of [`sources_from_dir`]: `STEM.npz`, `STEM.wav` and the optional `STEM.json`.
+fn source_from_files(dir: &Path, stem: &str, assign: &dyn Fn(&str) -> String) -> Result<Source, DataError> {
+    let io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |source| DataError::Io { path: p.clone(), source }
+    };
+    let bad = |reason: String| DataError::BadClip {
+        shard: dir.display().to_string(),
+        key: stem.to_string(),
+        reason,
+    };
+    let npz = duologue_params::read_npz(&dir.join(format!("{stem}.npz"))).map_err(|e| bad(e.to_string()))?;
+    let x = npz.get("x").ok_or_else(|| bad("npz has no array 'x' [L, 78]".into()))?;
+    if x.shape.len() != 2 || x.shape[1] != X_DIM || x.shape[0] == 0 {
+        return Err(bad(format!("x has shape {:?}, expected [L, 78]", x.shape)));
+    }
+    let l = x.shape[0];
+    let beta = npz.get("beta").map(|b| b.data.clone()).unwrap_or_else(|| vec![0.0; N_ID]);
+    if beta.len() != N_ID {
+        return Err(bad(format!("beta has {} values, expected 50", beta.len())));
+    }
+    let wav_path = dir.join(format!("{stem}.wav"));
+    let bytes = std::fs::read(&wav_path).map_err(io(&wav_path))?;
+    let (mut audio, rate) = crate::wav::decode(&bytes).map_err(|e| bad(format!("{stem}.wav: {e}")))?;
+    if rate != SAMPLE_RATE {
+        return Err(bad(format!("{stem}.wav is {rate} Hz; dubbing sources must be 16 kHz mono")));
+    }
+    audio.resize(l * HOP, 0.0);
+    let mask = match npz.get("m") {
+        Some(m) if m.data.len() == l => m.data.clone(),
+        Some(m) => return Err(bad(format!("m has {} values, expected {l}", m.data.len()))),
+        None => energy_mask(&audio, l),
+    };
+    let meta: serde_json::Value = std::fs::read(dir.join(format!("{stem}.json")))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let voice = meta["voice"].as_str().unwrap_or(stem).to_string();
+    let identity = meta["identity"].as_str().unwrap_or(stem).to_string();
+    let split = assign(&voice);
+    let x = Motion::from_vec(x.data.clone()).ok_or_else(|| bad("x length".into()))?;
+    Ok(Source { name: stem.to_string(), audio, x, beta, mask, voice, identity, split })
 }
 
 /// Speech activity from the level of a clean single-speaker track.

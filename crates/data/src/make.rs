@@ -129,8 +129,9 @@ fn split_sources(
     dir: &Path,
     seed: u64,
     holdout: f32,
-) -> Result<(Vec<crate::dub::Source>, SplitPlan), DataError> {
-    let probe = sources_from_dir(dir, &|_| "train".into())?;
+    policy: OnError,
+) -> Result<(Vec<crate::dub::Source>, SplitPlan, usize), DataError> {
+    let (probe, skipped) = sources_from_dir(dir, &|_| "train".into(), policy)?;
     let mut voices: Vec<String> = probe.iter().map(|s| s.voice.clone()).collect();
     voices.sort();
     voices.dedup();
@@ -149,7 +150,7 @@ fn split_sources(
             s
         })
         .collect();
-    Ok((sources, plan))
+    Ok((sources, plan, skipped))
 }
 
 /// Dubs `job.clips` pseudo-conversations; `progress(clips_written)` after each clip.
@@ -160,8 +161,7 @@ pub fn dub_dataset(job: &DubJob, progress: &mut dyn FnMut(u64)) -> Result<Dubbed
         let (s, skipped) = sources_from_dataset(&ds, on_error)?;
         (s, ds.manifest.header.splits.clone(), skipped)
     } else {
-        let (s, plan) = split_sources(&job.sources, job.seed, job.holdout)?;
-        (s, plan, 0)
+        split_sources(&job.sources, job.seed, job.holdout, on_error)?
     };
     if sources.len() < 2 {
         return Err(DataError::Config {

@@ -175,6 +175,9 @@ pub struct ShardWriter {
     manifest: Manifest,
     open: HashMap<String, OpenShard>,
     counters: HashMap<String, usize>,
+    /// Whether `create` made `dir` (removed again by a run that fails before its first shard).
+    created_dir: bool,
+    finished: bool,
 }
 
 struct OpenShard {
@@ -190,6 +193,7 @@ impl ShardWriter {
     /// Start a dataset in `dir` (created if missing). Refuses a directory that already has a
     /// manifest, so nothing is overwritten by accident.
     pub fn create(dir: &Path, header: DatasetHeader, clips_per_shard: usize) -> Result<Self, DataError> {
+        let created_dir = !dir.exists();
         std::fs::create_dir_all(dir).map_err(io_err(dir))?;
         if dir.join(MANIFEST).exists() {
             return Err(DataError::Config {
@@ -204,6 +208,8 @@ impl ShardWriter {
             manifest,
             open: HashMap::new(),
             counters: HashMap::new(),
+            created_dir,
+            finished: false,
         })
     }
 
@@ -275,7 +281,25 @@ impl ShardWriter {
         }
         self.manifest.shards.sort_by(|a, b| a.file.cmp(&b.file));
         self.manifest.write(&self.dir)?;
-        Ok(self.manifest)
+        self.finished = true;
+        Ok(self.manifest.clone())
+    }
+}
+
+impl Drop for ShardWriter {
+    /// A run that fails before it finished any shard leaves nothing: not a manifest of no
+    /// shards, nor the folder if it made it (open shards' temporaries go with their
+    /// [`tempfile::TempPath`]). Finished shards stay, with the manifest that lists them: the
+    /// readable part of a long run.
+    fn drop(&mut self) {
+        if self.finished || !self.manifest.shards.is_empty() {
+            return;
+        }
+        self.open.clear();
+        let _ = std::fs::remove_file(self.dir.join(MANIFEST));
+        if self.created_dir {
+            let _ = std::fs::remove_dir(&self.dir);
+        }
     }
 }
 

@@ -226,3 +226,63 @@ fn stats_and_dubbing_have_exact_masks() {
     assert!(st.overlap_ratio == 0.0, "monologues never overlap");
     assert!(st.mask_agreement > 0.8, "{}", st.mask_agreement);
 }
+
+/// `dir/NAME.wav` + `dir/NAME.npz` per single-speaker clip (a plain folder of sources for
+/// `duologue dub`), voice `voice{i}`, identity `identity(i)`.
+fn plain_sources(dir: &Path, n: u64, identity: impl Fn(u64) -> String) {
+    std::fs::create_dir_all(dir).unwrap();
+    let (sim, _) = clips();
+    for i in 0..n {
+        let c = sim.monologue(2, i).unwrap();
+        let name = format!("s{i}");
+        std::fs::write(dir.join(format!("{name}.wav")), duologue_data::wav::encode_pcm16(&c.audio, 16_000))
+            .unwrap();
+        let mut npz = duologue_params::Npz::new();
+        let x = c.duo.a.x.as_slice().to_vec();
+        npz.insert("x".into(), duologue_params::npy::Array::new(vec![x.len() / 78, 78], x));
+        npz.insert("beta".into(), duologue_params::npy::Array::new(vec![50], c.duo.a.beta.clone()));
+        duologue_params::write_npz(&dir.join(format!("{name}.npz")), &npz).unwrap();
+        let meta = serde_json::json!({ "voice": format!("voice{i}"), "identity": identity(i) });
+        std::fs::write(dir.join(format!("{name}.json")), meta.to_string()).unwrap();
+    }
+}
+
+fn dub_job(sources: &Path, out: &Path, skip_bad: bool) -> duologue_data::make::DubJob {
+    duologue_data::make::DubJob {
+        sources: sources.to_path_buf(),
+        clips: 3,
+        out: out.to_path_buf(),
+        seed: 1,
+        config: DubConfig { frames: 60, ..Default::default() },
+        clips_per_shard: 8,
+        holdout: 0.0,
+        skip_bad,
+        command: "test".into(),
+    }
+}
+
+#[test]
+fn dub_skips_bad_plain_sources_and_a_failed_dub_leaves_no_folder() {
+    // issue 21: `dub --skip-bad` still stopped on a bad source of a plain folder, and a failed
+    // dub left a dataset folder holding only a manifest.
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    plain_sources(&src, 3, |i| format!("face{i}"));
+    std::fs::write(src.join("broken.npz"), b"not a zip").unwrap();
+    std::fs::write(src.join("broken.wav"), b"RIFF").unwrap();
+    let out = dir.path().join("dubbed");
+    let err = duologue_data::make::dub_dataset(&dub_job(&src, &out, false), &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("broken"), "{err}");
+    assert!(!out.exists(), "refused before any folder");
+    let made = duologue_data::make::dub_dataset(&dub_job(&src, &out, true), &mut |_| {}).unwrap();
+    assert_eq!((made.sources, made.skipped), (3, 1));
+    assert_eq!(Dataset::open(&out).unwrap().manifest.shards.iter().map(|s| s.clips).sum::<usize>(), 3);
+    // Sources of one face can never make a pair: the dub fails after its tries, and the
+    // folder it created is gone again (no manifest of no shards).
+    let same = dir.path().join("same");
+    plain_sources(&same, 2, |_| "one face".into());
+    let out = dir.path().join("never");
+    let err = duologue_data::make::dub_dataset(&dub_job(&same, &out, false), &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("different voices"), "{err}");
+    assert!(!out.exists(), "{:?}", std::fs::read_dir(&out).map(|d| d.count()));
+}
