@@ -104,6 +104,42 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ModelError> {
     duologue_params::atomic::write(path, bytes).map_err(io)
 }
 
+/// Most frames per window a checkpoint may ask for (80 s; the paper's is 250).
+pub const MAX_FRAMES: usize = 2000;
+
+/// Whether the weights a checkpoint holds can be those of its configuration, checked before a
+/// network of that configuration is built: a forged or damaged config (width 10^9) must not
+/// make a loader allocate what the file does not hold. The network's size is bounded by its
+/// weights: `cond2.bias` has `width` values, and the decoder's two convolutions per sub-block
+/// alone hold `2 width^2 kernel` floats each sub-block.
+fn plausible(
+    c: &crate::config::ModelConfig,
+    model: &HashMap<String, (Vec<usize>, Vec<f32>)>,
+) -> Result<(), String> {
+    c.validate().map_err(|e| e.to_string())?;
+    if c.frames > MAX_FRAMES {
+        return Err(format!("frames {} is past the {MAX_FRAMES} a window may have", c.frames));
+    }
+    if model.is_empty() {
+        return Err("holds no model weights".into());
+    }
+    match model.get("cond2.bias") {
+        Some((shape, _)) if shape[..] == [c.width] => {}
+        Some((shape, _)) => {
+            return Err(format!("cond2.bias has shape {shape:?}, the config's width is {}", c.width))
+        }
+        None => return Err("has no cond2.bias (not a duologue network)".into()),
+    }
+    let held: usize = model.values().map(|(_, v)| v.len()).sum();
+    let needed = (c.blocks * c.sub_blocks * 2 * c.kernel) as u128 * (c.width as u128).pow(2);
+    if needed > held as u128 {
+        return Err(format!(
+            "its config needs at least {needed} weights, the file holds {held} (config and weights disagree)"
+        ));
+    }
+    Ok(())
+}
+
 /// Saves a checkpoint. `ema` and `optimizer` (burnpack bytes) are optional.
 pub fn save<M: Module>(
     path: &Path,
@@ -186,7 +222,7 @@ impl Checkpoint {
         if get("format")? != FORMAT {
             return Err(bad(format!("format is not {FORMAT}")));
         }
-        let config = Config::from_toml(get("config")?)?;
+        let config = Config::from_toml(get("config")?).map_err(|e| bad(e.to_string()))?;
         let step = get("step")?.parse().map_err(|_| bad("bad step".into()))?;
         let stage = serde_json::from_str(get("stage")?).map_err(|e| bad(e.to_string()))?;
         let rng = serde_json::from_str(get("rng")?).map_err(|e| bad(e.to_string()))?;
@@ -218,6 +254,7 @@ impl Checkpoint {
                 ema.insert(n.to_string(), entry);
             }
         }
+        plausible(&config.model, &model).map_err(bad)?;
         Ok(Self {
             path: path.to_path_buf(),
             meta: CheckpointMeta { config, step, stage, rng },

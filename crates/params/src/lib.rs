@@ -9,6 +9,7 @@
 
 pub mod atomic;
 mod error;
+pub mod fuzz;
 pub mod npy;
 mod npz;
 pub mod rng;
