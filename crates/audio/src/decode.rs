@@ -162,8 +162,25 @@ impl fmt::Debug for AudioStream {
     }
 }
 
+/// Sample rates decoded (telephone 4 kHz to studio 384 kHz); others are refused.
+pub const RATES: std::ops::RangeInclusive<u32> = 4_000..=384_000;
+
 fn decode_err(path: &Path, e: impl fmt::Display) -> AudioError {
     AudioError::Decode { path: path.to_path_buf(), msg: e.to_string() }
+}
+
+/// Runs a call into the container or codec parsers, turning a panic inside them (damaged or
+/// forged input can reach arithmetic that overflows, e.g. symphonia 0.6.1's WAV fmt chunk with
+/// 65535 channels) into a decode error naming the file: decoding never panics.
+fn guarded<T>(path: &Path, f: impl FnOnce() -> T) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|panic| {
+        let what = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        decode_err(path, format!("damaged data stopped the decoder ({what})"))
+    })
 }
 
 impl AudioStream {
@@ -179,9 +196,15 @@ impl AudioStream {
         if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
             hint.with_extension(ext);
         }
-        let format = symphonia::default::get_probe()
-            .probe(&hint, mss, FormatOptions::default(), MetadataOptions::default())
-            .map_err(|e| decode_err(path, e))?;
+        let format = guarded(path, || {
+            symphonia::default::get_probe().probe(
+                &hint,
+                mss,
+                FormatOptions::default(),
+                MetadataOptions::default(),
+            )
+        })?
+        .map_err(|e| decode_err(path, e))?;
         let track =
             format.default_track(TrackType::Audio).ok_or_else(|| decode_err(path, "no audio track"))?;
         let params = track
@@ -189,9 +212,10 @@ impl AudioStream {
             .as_ref()
             .and_then(|p| p.audio())
             .ok_or_else(|| decode_err(path, "no audio codec parameters"))?;
-        let decoder = symphonia::default::get_codecs()
-            .make_audio_decoder(params, &AudioDecoderOptions::default())
-            .map_err(|e| decode_err(path, e))?;
+        let decoder = guarded(path, || {
+            symphonia::default::get_codecs().make_audio_decoder(params, &AudioDecoderOptions::default())
+        })?
+        .map_err(|e| decode_err(path, e))?;
         let channels = params.channels.as_ref().map(|c| c.count()).unwrap_or(0);
         let info = SourceInfo {
             path: path.to_path_buf(),
@@ -295,7 +319,10 @@ impl AudioStream {
 
     /// Reads and decodes one packet into `pending`; sets `decoding_done` at the end.
     fn decode_packet(&mut self) -> Result<()> {
-        let packet = match self.format.next_packet() {
+        let path = self.path.clone();
+        let next = guarded(&path, || self.format.next_packet());
+        let next = next.inspect_err(|_| self.decoding_done = true)?;
+        let packet = match next {
             Ok(Some(p)) => p,
             Ok(None) => {
                 self.decoding_done = true;
@@ -320,7 +347,8 @@ impl AudioStream {
         if packet.track_id != self.track_id {
             return Ok(());
         }
-        let buf = match self.decoder.decode(&packet) {
+        let decoded = guarded(&path, || self.decoder.decode(&packet));
+        let buf = match decoded.inspect_err(|_| self.decoding_done = true)? {
             Ok(b) => b,
             Err(SymError::DecodeError(msg)) => {
                 // One bad packet (damaged mp3 frame): skip it, keep the rest.
@@ -367,8 +395,13 @@ impl AudioStream {
 
     /// First packet: fix the real rate/channels and build the resampler.
     fn start(&mut self, rate: u32, channels: usize) -> Result<()> {
-        if rate == 0 {
-            return Err(decode_err(&self.path, "sample rate 0"));
+        if !RATES.contains(&rate) {
+            // A forged header's 2^31 Hz would make the resampler's work per output sample
+            // unbounded (the HTTP fuzz harness found an upload that never finished).
+            return Err(decode_err(
+                &self.path,
+                format!("sample rate {rate} Hz is outside {} to {} Hz", RATES.start(), RATES.end()),
+            ));
         }
         self.info.sample_rate = rate;
         self.info.channels = channels;

@@ -45,3 +45,29 @@ fn damaged_recordings_never_panic_and_errors_name_the_file() {
         },
     );
 }
+
+#[test]
+fn a_wav_of_65535_channels_is_an_error_not_a_panic() {
+    // Found by the HTTP fuzz harness: symphonia 0.6.1 multiplies the fmt chunk's channel count
+    // by the sample size in 16 bits, which overflows (a panic where overflow is checked).
+    let mut bytes = std::fs::read(format!("{FIXTURES}/hello.wav")).unwrap();
+    bytes[22..24].copy_from_slice(&u16::MAX.to_le_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("channels.wav");
+    std::fs::write(&path, bytes).unwrap();
+    let err = decode_file(&path, ChannelMode::Mix).expect_err("refused").to_string();
+    assert!(err.contains("channels.wav") && err.contains("damaged data stopped the decoder"), "{err}");
+}
+
+#[test]
+fn a_wav_of_two_billion_samples_a_second_is_refused_at_once() {
+    // Found by the HTTP fuzz harness: a header stating 2^31 - 1 Hz set the resampler a task
+    // that did not end within a minute.
+    let mut bytes = std::fs::read(format!("{FIXTURES}/hello.wav")).unwrap();
+    bytes[24..28].copy_from_slice(&0x7fff_ffffu32.to_le_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rate.wav");
+    std::fs::write(&path, bytes).unwrap();
+    let err = decode_file(&path, ChannelMode::Mix).expect_err("refused").to_string();
+    assert!(err.contains("rate.wav") && err.contains("sample rate 2147483647 Hz is outside"), "{err}");
+}
