@@ -201,7 +201,12 @@ impl ShardWriter {
             });
         }
         let manifest = Manifest { header, shards: Vec::new() };
-        manifest.write(dir)?;
+        if let Err(e) = manifest.write(dir) {
+            if created_dir {
+                let _ = std::fs::remove_dir(dir);
+            }
+            return Err(e);
+        }
         Ok(Self {
             dir: dir.to_path_buf(),
             clips_per_shard: clips_per_shard.max(1),

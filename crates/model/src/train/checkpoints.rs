@@ -49,8 +49,8 @@ impl<'a> Checkpoints<'a> {
             .optim
             .into_bytes()
             .map_err(|e| ModelError::Checkpoint { path: self.latest.clone(), reason: format!("{e:?}") })?;
-        state.metrics.settle()?;
         checkpoint::save(&self.latest, &state.model, Some(&state.ema), Some(&bytes), &self.meta(state))?;
+        state.metrics.settle()?;
         self.saved_at = state.step;
         Ok(())
     }
@@ -59,6 +59,7 @@ impl<'a> Checkpoints<'a> {
     pub(super) fn offer_best(&self, state: &mut State, val_loss: Option<f32>) -> Result<(), ModelError> {
         if let Some(v) = val_loss.filter(|v| v.is_finite() && state.best.is_none_or(|b| *v < b)) {
             state.best = Some(v);
+            // Before the save: a replacing run's settle removes the old run's best file.
             state.metrics.settle()?;
             checkpoint::save(&self.best, &state.ema, None, None, &self.meta(state))?;
         }

@@ -3,9 +3,10 @@
 //! resumed one (what came after is rerun), appended to as the run goes.
 //!
 //! Nothing in the run folder changes until the run first saves a checkpoint ([`MetricsSink::settle`],
-//! called just before every save): rows are kept in memory until then, so a run that fails or
-//! diverges before its first save (or a replacing `--overwrite` run that does) leaves the
-//! folder's previous log, config and checkpoints byte for byte as they were.
+//! called after each save of the latest checkpoint and before one of the best): rows are kept in memory until then, so a run that fails or
+//! diverges before its first save (or a replacing `--overwrite` run that does, or whose first
+//! save fails on a full disk) leaves the folder's previous log, config and checkpoints byte for
+//! byte as they were.
 
 use crate::checkpoint;
 use crate::ModelError;
