@@ -313,6 +313,13 @@ impl Drop for ShardWriter {
 pub fn read_shard(dir: &Path, entry: &ShardEntry, policy: OnError) -> Result<(Vec<Clip>, usize), DataError> {
     let path = dir.join(&entry.file);
     let bad = |reason: String| DataError::BadShard { shard: entry.file.clone(), reason };
+    // The size on disk is checked before anything is read: a listing cannot make the reader
+    // take in more than the manifest says, nor a grown file more than it lists.
+    let on_disk =
+        std::fs::metadata(&path).map_err(|e| bad(format!("cannot read {}: {e}", path.display())))?.len();
+    if on_disk != entry.bytes {
+        return Err(bad(format!("size {on_disk} bytes, manifest says {} (truncated?)", entry.bytes)));
+    }
     let bytes = std::fs::read(&path).map_err(|e| bad(format!("cannot read {}: {e}", path.display())))?;
     if bytes.len() as u64 != entry.bytes {
         return Err(bad(format!("size {} bytes, manifest says {} (truncated?)", bytes.len(), entry.bytes)));
