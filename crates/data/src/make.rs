@@ -231,11 +231,11 @@ pub fn extract_clip(dir: &Path, split: &str, key: Option<&str>, out: &Path) -> R
     let io = |path: PathBuf| move |source| DataError::Io { path, source };
     c.duo.write(&with(".npz"))?;
     let wav = with(".wav");
-    std::fs::write(&wav, crate::wav::encode_pcm16(&c.audio, duologue_params::SAMPLE_RATE))
+    duologue_params::atomic::write(&wav, &crate::wav::encode_pcm16(&c.audio, duologue_params::SAMPLE_RATE))
         .map_err(io(wav.clone()))?;
     let json = with(".json");
     let meta = serde_json::to_string_pretty(&c.meta)
         .map_err(|e| DataError::Json { what: json.display().to_string(), reason: e.to_string() })?;
-    std::fs::write(&json, meta).map_err(io(json.clone()))?;
+    duologue_params::atomic::write(&json, meta.as_bytes()).map_err(io(json.clone()))?;
     Ok(c)
 }

@@ -432,7 +432,8 @@ pub fn evaluate(job: &EvalJob, on: &mut dyn FnMut(Event<'_>)) -> Result<EvalRepo
         .map(|n| (n, MethodAccumulator::new(agg)))
         .collect();
     let mut rng = Xoshiro256::new(job.seed ^ 0x4C49_5354_454E_5F52);
-    let mut plotted: Option<PathBuf> = None;
+    // The plot's file name and SVG, written with the report.
+    let mut plotted: Option<(String, String)> = None;
     let mut keys = Vec::new();
     for (i, clip) in stream_split(&ds, &job.split)?.take(total).enumerate() {
         let clip: DataClip = clip.map_err(clip_err)?;
@@ -481,10 +482,8 @@ pub fn evaluate(job: &EvalJob, on: &mut dyn FnMut(Event<'_>)) -> Result<EvalRepo
         if plot_this && !job.no_vertices {
             let title = format!("{} — {}", clip.key, job.model.display());
             let svg = plot_clip(&preds[1], gt, &clip.audio, &title).map_err(metric_err)?;
-            std::fs::create_dir_all(&job.out).map_err(crate::error::io(&job.out))?;
-            let path = job.out.join(format!("plot-{}.svg", clip.key.replace(['/', '\\'], "_")));
-            std::fs::write(&path, svg).map_err(crate::error::io(&path))?;
-            plotted = Some(path);
+            // Written with the report at the end (all of eval's files land together).
+            plotted = Some((format!("plot-{}.svg", clip.key.replace(['/', '\\'], "_")), svg));
         }
         keys.push(clip.key.clone());
         on(Event::Clip { done: i + 1, total, key: &clip.key });
@@ -519,7 +518,7 @@ pub fn evaluate(job: &EvalJob, on: &mut dyn FnMut(Event<'_>)) -> Result<EvalRepo
         agg,
         sid_cfg,
         baselines: &baselines,
-        plotted: plotted.as_deref(),
+        plotted: plotted.as_ref().map(|(name, svg)| (name.as_str(), svg.as_str())),
         keys: &keys,
     };
     write_report(&facts, &rows)
@@ -547,7 +546,8 @@ struct Facts<'a> {
     agg: AggregateConfig,
     sid_cfg: SidConfig,
     baselines: &'a [Baseline],
-    plotted: Option<&'a Path>,
+    /// The plot's file name in `job.out` and its SVG.
+    plotted: Option<(&'a str, &'a str)>,
     keys: &'a [String],
 }
 
@@ -576,10 +576,10 @@ fn notes(f: &Facts<'_>, frames: usize) -> Vec<String> {
     for b in f.baselines {
         notes.push(format!("{}: {}", b.name(), b.describe()));
     }
-    if let Some(p) = f.plotted {
+    if let Some((name, _)) = f.plotted {
         notes.push(format!(
             "per-frame curves of one clip (the model solid, the ground truth dashed): {}",
-            p.display()
+            job.out.join(name).display()
         ));
     } else if let Some(k) = &job.plot_clip {
         notes.push(format!("--plot-clip {k}: no such clip evaluated (or --no-vertices), nothing plotted"));
@@ -657,11 +657,19 @@ fn write_report(f: &Facts<'_>, rows: &[(String, MethodSummary)]) -> Result<EvalR
         "notes": notes,
     });
     let markdown = markdown_table(&format!("duologue eval: {}", job.data.display()), rows, &notes);
-    std::fs::create_dir_all(&job.out).map_err(crate::error::io(&job.out))?;
-    let json_path = job.out.join("eval.json");
-    let markdown_path = job.out.join("eval.md");
+    // The report, its table and the plot land in `out` together, or not at all.
+    let staging = duologue_params::atomic::Staging::new(&job.out).map_err(crate::error::io(&job.out))?;
+    let put = |name: &str, bytes: &[u8]| {
+        let path = staging.path().join(name);
+        duologue_params::atomic::write(&path, bytes).map_err(crate::error::io(&job.out.join(name)))
+    };
     let text = serde_json::to_string_pretty(&json).map_err(|e| HarnessError::Invalid(e.to_string()))?;
-    std::fs::write(&json_path, &text).map_err(crate::error::io(&json_path))?;
-    std::fs::write(&markdown_path, &markdown).map_err(crate::error::io(&markdown_path))?;
+    put("eval.json", text.as_bytes())?;
+    put("eval.md", markdown.as_bytes())?;
+    if let Some((name, svg)) = f.plotted {
+        put(name, svg.as_bytes())?;
+    }
+    staging.commit().map_err(crate::error::io(&job.out))?;
+    let (json_path, markdown_path) = (job.out.join("eval.json"), job.out.join("eval.md"));
     Ok(EvalReport { json, markdown, json_path, markdown_path })
 }
