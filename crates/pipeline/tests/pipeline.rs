@@ -332,3 +332,41 @@ fn windows_on_the_other_branch_of_a_half_turn_join_without_a_spin() {
         assert!(step < 1e-4, "frame {k}: the neck yaw steps by {step}");
     }
 }
+
+/// Issue 14's behaviour check on the embedded model: on a real recording of two voices, each on
+/// its own channel (so the masks are the channels'), each person's lips move several times more
+/// while they speak alone than while they listen. Lip activity = sum over psi[0..20] of the
+/// absolute frame-to-frame change (eval's "lip speed"; the simulator's ground truth: 13x; the
+/// model shipped before the CPU-budget fine-tune: 1.0x and 0.9x, the current one about 2x).
+#[test]
+fn the_built_in_model_moves_the_speakers_lips_not_the_listeners() {
+    let g = duologue_pipeline::default_generator().expect("embedded default model");
+    let path = root().join("crates/audio/tests/fixtures/dialog_stereo.ogg");
+    let d = decode_file(&path, ChannelMode::Stereo).expect("decode fixture");
+    let cond = Conditioning::from_audio(
+        &d.tracks,
+        &Layout::face_to_face(),
+        random_betas(1),
+        &MaskOptions::default(),
+        g.config().model.frames,
+    )
+    .expect("conditioning");
+    let duo = generate(&g, &cond, &GenerateOptions::default(), &mut |_, _| {}).expect("generate");
+    let people = [("A", &cond.m_a, &cond.m_b, &duo.a.x), ("B", &cond.m_b, &cond.m_a, &duo.b.x)];
+    for (who, me, other, x) in people {
+        let (mut speak, mut listen) = (Vec::new(), Vec::new());
+        for k in 1..x.frames() {
+            let moved: f32 = (0..20).map(|j| (x.frame(k)[j] - x.frame(k - 1)[j]).abs()).sum();
+            match (me[k] > 0.5, other[k] > 0.5) {
+                (true, false) => speak.push(moved),
+                (false, true) => listen.push(moved),
+                _ => {}
+            }
+        }
+        assert!(speak.len() >= 20 && listen.len() >= 20, "{who}: {} / {} frames", speak.len(), listen.len());
+        let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len() as f32;
+        let ratio = mean(&speak) / mean(&listen);
+        eprintln!("{who}: lips move {ratio:.2}x as much speaking as listening");
+        assert!(ratio >= 1.6, "{who}: lips move {ratio:.2}x as much speaking as listening");
+    }
+}
