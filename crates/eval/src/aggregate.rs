@@ -253,6 +253,9 @@ pub struct MethodSummary {
     pub fd: Option<f64>,
     /// P-FD against the reference, paired parameter features `[156]`.
     pub pfd: Option<f64>,
+    /// FD of the marginals over each of [`FD_GROUPS`] (which part of the motion holds the FD),
+    /// `(name, value)`, the same units as `fd`.
+    pub fd_groups: Vec<(&'static str, Option<f64>)>,
     /// FD on vertex features (`[3 * FD_VERTICES]` per person-frame, m²); `None` without vertices.
     pub fd_vertices: Option<f64>,
     /// P-FD on vertex features (both people's side by side per frame), m².
@@ -274,6 +277,11 @@ pub struct MethodSummary {
 /// coefficients, JAW the lip/jaw group psi[0..20], HEAD the neck and head axis-angles theta[0..6].
 pub const SID_GROUPS: [(&str, std::ops::Range<usize>); 3] =
     [("EXP", 0..63), ("JAW", 0..20), ("HEAD", 63..69)];
+
+/// Parameter groups of the per-group FD: EXP psi[0..63], LIP psi[0..20], ROT the neck and head
+/// axis-angles theta[0..6], EYE the eyes' theta[6..12], TRANSL dt.
+pub const FD_GROUPS: [(&str, std::ops::Range<usize>); 5] =
+    [("EXP", 0..63), ("LIP", 0..20), ("ROT", 63..69), ("EYE", 69..75), ("TRANSL", 75..78)];
 
 impl MethodAccumulator {
     /// An empty accumulator.
@@ -406,6 +414,16 @@ impl MethodAccumulator {
                 r.rows.chunks_exact(X_DIM).flat_map(|row| row[cols.clone()].iter().copied()).collect();
             sid(&sub, cols.len(), sid_cfg).map(Some)
         };
+        let fd_groups = if self.fd.count() < 2 || reference.fd.count() < 2 {
+            FD_GROUPS.iter().map(|(n, _)| (*n, None)).collect()
+        } else {
+            let (a, b) = (self.fd.gaussian()?, reference.fd.gaussian()?);
+            let mut v = Vec::with_capacity(FD_GROUPS.len());
+            for (n, cols) in &FD_GROUPS {
+                v.push((*n, Some(frechet_distance(&a.marginal(cols.clone()), &b.marginal(cols.clone()))?)));
+            }
+            v
+        };
         let mut sid_groups = Vec::with_capacity(SID_GROUPS.len());
         for (name, cols) in &SID_GROUPS {
             sid_groups
@@ -426,6 +444,7 @@ impl MethodAccumulator {
             listening_gaze: self.gaze.mean(),
             fd: fd_of(&self.fd, &reference.fd)?,
             pfd: fd_of(&self.pfd, &reference.pfd)?,
+            fd_groups,
             fd_vertices: fd_of(&self.fd_vertices, &reference.fd_vertices)?,
             pfd_vertices: fd_of(&self.pfd_vertices, &reference.pfd_vertices)?,
             sid_speaker: sid_of(&self.sid_speaker)?,

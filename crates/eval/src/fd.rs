@@ -54,6 +54,22 @@ impl Gaussian {
     }
 }
 
+impl Gaussian {
+    /// The marginal over the feature columns `cols` (a sub-vector of a Gaussian is Gaussian with
+    /// the sub-mean and the sub-block of the covariance), for FD per parameter group.
+    pub fn marginal(&self, cols: std::ops::Range<usize>) -> Gaussian {
+        let cols = cols.start.min(self.dim)..cols.end.min(self.dim);
+        let dim = cols.len();
+        let mean = self.mean[cols.clone()].to_vec();
+        let cov = cols
+            .clone()
+            .flat_map(|i| cols.clone().map(move |j| (i, j)))
+            .map(|(i, j)| self.cov[i * self.dim + j])
+            .collect();
+        Gaussian { dim, mean, cov }
+    }
+}
+
 /// Fréchet distance between two Gaussians (see the module docs). Errors if the dimensions differ
 /// or a value is not finite.
 pub fn frechet_distance(a: &Gaussian, b: &Gaussian) -> Result<f64, EvalError> {
@@ -163,6 +179,33 @@ pub(crate) fn sym_eigen(m: &[f64], d: usize) -> (Vec<f64>, Vec<f64>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_marginal_is_the_fit_of_its_columns() {
+        // 3-d features whose last column is the first one doubled: the marginal over 1..3 is
+        // what fitting columns 1 and 2 alone gives, and the FD of two sets differing only in
+        // column 0 lives in the marginal over 0..1.
+        let rows: Vec<f64> = (0..40)
+            .flat_map(|i| {
+                let x = (i as f64 * 0.37).sin();
+                [x, (i as f64 * 0.11).cos(), 2.0 * x]
+            })
+            .collect();
+        let g = Gaussian::fit(&rows, 3).unwrap();
+        let sub: Vec<f64> = rows.chunks_exact(3).flat_map(|r| [r[1], r[2]]).collect();
+        let m = g.marginal(1..3);
+        let want = Gaussian::fit(&sub, 2).unwrap();
+        assert_eq!(m.dim, 2);
+        for (a, b) in m.mean.iter().chain(&m.cov).zip(want.mean.iter().chain(&want.cov)) {
+            assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+        }
+        let shifted: Vec<f64> = rows.chunks_exact(3).flat_map(|r| [r[0] + 0.5, r[1], r[2]]).collect();
+        let h = Gaussian::fit(&shifted, 3).unwrap();
+        let d0 = frechet_distance(&g.marginal(0..1), &h.marginal(0..1)).unwrap();
+        let d1 = frechet_distance(&g.marginal(1..2), &h.marginal(1..2)).unwrap();
+        assert!((d0 - 0.25).abs() < 1e-9, "a 0.5 shift of the mean costs 0.25: {d0}");
+        assert!(d1.abs() < 1e-9, "an unchanged column costs nothing: {d1}");
+    }
 
     #[test]
     fn jacobi_reconstructs_a_symmetric_matrix() {

@@ -186,6 +186,11 @@ pub fn summary_json(s: &MethodSummary) -> serde_json::Value {
         "sid_speaker_bits": opt_json(s.sid_speaker),
         "sid_listener_bits": opt_json(s.sid_listener),
         "sid_rows": s.sid_rows,
+        "fd_groups": s
+            .fd_groups
+            .iter()
+            .map(|(g, v)| ((*g).to_string(), opt_json(*v)))
+            .collect::<serde_json::Map<_, _>>(),
         "sid_groups_bits": s
             .sid_groups
             .iter()
@@ -254,6 +259,21 @@ pub fn markdown_table(title: &str, rows: &[(String, MethodSummary)], notes: &[St
         s.push_str(&format!("| {name} |"));
         for (_, [sp, li]) in &r.sid_groups {
             s.push_str(&format!(" {} / {} |", f(*sp, 1.0, 2), f(*li, 1.0, 2)));
+        }
+        s.push('\n');
+    }
+    // FD of each parameter group's marginal: which part of the motion the FD comes from.
+    s.push_str("\nFD per parameter group (marginal Gaussians; EXP psi 0..63, LIP psi 0..20, ROT neck + head, EYE, TRANSL dt):\n\n| method |");
+    let groups: Vec<&str> =
+        rows.first().map(|(_, r)| r.fd_groups.iter().map(|g| g.0).collect()).unwrap_or_default();
+    for g in &groups {
+        s.push_str(&format!(" {g} |"));
+    }
+    s.push_str(&format!("\n|---|{}\n", "---|".repeat(groups.len())));
+    for (name, r) in rows {
+        s.push_str(&format!("| {name} |"));
+        for (_, v) in &r.fd_groups {
+            s.push_str(&format!(" {} |", f(v.map(|v| v.max(0.0)), 1.0, 4)));
         }
         s.push('\n');
     }

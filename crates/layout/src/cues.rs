@@ -9,6 +9,7 @@
 //! spaces ("arm's" becomes "arm s", "L-shaped" becomes "l shaped") and a phrase matches when
 //! its words appear in a row.
 
+use crate::anchors;
 use crate::scene::{Level, Posture};
 
 /// A cue group: a name for features and details, and its phrases (normalised as [`words`]).
@@ -712,9 +713,15 @@ const GROUPS: &[Group] = &[
 const SEATS: &[&str] = &["bench", "sofa", "couch", "settee", "loveseat", "pew", "seater", "swing", "bed"];
 
 /// Names of the cue features, in feature order: one per group, then `seat-ends` (an `ends`
-/// phrase and a shared seat in one sentence) and `explicit-distance`.
+/// phrase and a shared seat in one sentence), `explicit-distance`, then the scene anchor's
+/// ([`crate::anchors::feature_names`]).
 pub fn feature_names() -> Vec<&'static str> {
-    GROUPS.iter().map(|g| g.name).chain(["seat-ends", "explicit-distance"]).collect()
+    GROUPS
+        .iter()
+        .map(|g| g.name)
+        .chain(["seat-ends", "explicit-distance"])
+        .chain(anchors::feature_names())
+        .collect()
 }
 
 /// True when the text puts the two at the ends or sides of one shared seat.
@@ -770,20 +777,26 @@ fn first_match(ws: &[String], group: &Group) -> Option<(usize, &'static str)> {
         .min()
 }
 
-/// The cue features of a text: 1 for each group with a match, 1 for `seat-ends`, then 1 when
-/// an explicit distance is stated.
+/// The cue features of a text: 1 for each group with a match, 1 for `seat-ends`, 1 when an
+/// explicit distance is stated, then the scene anchor's features ([`anchors::features`]).
 pub fn features(text: &str) -> Vec<f32> {
     let ws = words(text);
     let mut f: Vec<f32> = GROUPS.iter().map(|g| f32::from(first_match(&ws, g).is_some())).collect();
     f.push(f32::from(seat_ends(&ws)));
     f.push(f32::from(explicit_distance(text).is_some()));
+    f.extend(anchors::features(text));
     f
 }
 
-/// The cue groups that matched, with the phrase that matched (for `--details`).
+/// The cue groups that matched, with the phrase that matched, then the scene anchor if one
+/// matched (for `--details`).
 pub fn matched(text: &str) -> Vec<(&'static str, &'static str)> {
     let ws = words(text);
-    GROUPS.iter().filter_map(|g| first_match(&ws, g).map(|(_, p)| (g.name, p))).collect()
+    GROUPS
+        .iter()
+        .filter_map(|g| first_match(&ws, g).map(|(_, p)| (g.name, p)))
+        .chain(anchors::find(text).map(|an| ("anchor", an.phrase)))
+        .collect()
 }
 
 /// Word position of the first cue for `posture`, and the phrase, if the text mentions it.

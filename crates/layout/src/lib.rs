@@ -16,6 +16,7 @@
 //! data simulator can use the library, validation and facing without pulling one in.
 #![deny(missing_docs)]
 
+pub mod anchors;
 pub mod classify;
 pub mod cues;
 pub mod draw;

@@ -166,6 +166,8 @@ pub struct Reading {
     pub attributes: Vec<Attribute>,
     /// Cue groups that matched, with the phrase.
     pub cues: Vec<(&'static str, &'static str)>,
+    /// The scene anchor the text names, if any ([`crate::anchors`]): a feature, not an answer.
+    pub anchor: Option<crate::anchors::Anchor>,
     /// `minilm+cues` or `cues`.
     pub features: String,
 }
@@ -188,6 +190,11 @@ impl Reading {
             "scene": self.scene,
             "attributes": self.attributes,
             "cues": self.cues.iter().map(|(g, p)| format!("{g}: {p}")).collect::<Vec<_>>(),
+            "anchor": self.anchor.map(|a| serde_json::json!({
+                "phrase": a.phrase,
+                "range_m": [a.lo, a.hi],
+                "arrangement": a.arrangement,
+            })),
         })
     }
 }
@@ -392,6 +399,7 @@ impl Heads {
             scene: Scene { distance, arrangement: arr, posture, level },
             attributes,
             cues: cues::matched(text),
+            anchor: crate::anchors::find(text).copied(),
             features: label.into(),
         })
     }

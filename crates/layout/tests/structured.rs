@@ -348,4 +348,7 @@ fn details_name_each_attribute_with_how_sure() {
     }
     assert_eq!(d["method"], "structured");
     assert!(d["facing"]["A"]["yaw"].is_number());
+    assert_eq!(d["reading"]["anchor"]["phrase"], "back row", "{d}");
+    let none = l.layout("two old friends talk about the weather", Method::Structured).unwrap().details();
+    assert!(none["reading"]["anchor"].is_null(), "{none}");
 }
