@@ -73,6 +73,10 @@ pub struct Args {
     /// conditional prediction alone), e.g. `0.3,1` (default: the checkpoint config's, 0,1)
     #[arg(long, value_parser = super::unit_interval, value_name = "LO,HI")]
     pub guidance_interval: Option<[f32; 2]>,
+    /// DDIM's eta in [0, 1]: 0 the deterministic sampler (the paper's), 1 the ancestral step
+    /// that adds fresh noise at each step (default: the checkpoint config's, 0)
+    #[arg(long, value_parser = super::fraction)]
+    pub eta: Option<f32>,
     /// Skip the vertex metrics (vMSE, lip vertex errors), the slowest part.
     #[arg(long)]
     pub no_vertices: bool,
@@ -148,6 +152,7 @@ fn run_dataset(args: Args) -> Result<()> {
         steps: args.steps,
         guidance: args.guidance,
         guidance_interval: args.guidance_interval,
+        eta: args.eta,
         no_vertices: args.no_vertices,
         plot_clip: args.plot_clip,
         device: super::devices(&args.device)?.remove(0),

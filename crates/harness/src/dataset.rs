@@ -123,6 +123,8 @@ pub struct EvalJob {
     pub guidance: Option<f32>,
     /// Diffusion times `[lo, hi]` where guidance applies (None: the checkpoint config's).
     pub guidance_interval: Option<[f32; 2]>,
+    /// DDIM's eta (None: the checkpoint config's; 0 = deterministic).
+    pub eta: Option<f32>,
     /// Skip the vertex metrics (vMSE, lip vertex errors, FD-V, the plot).
     pub no_vertices: bool,
     /// Output folder of eval.json, eval.md and the plot.
@@ -381,6 +383,9 @@ pub fn evaluate(job: &EvalJob, on: &mut dyn FnMut(Event<'_>)) -> Result<EvalRepo
     if let Some(interval) = job.guidance_interval {
         gen = gen.with_guidance_interval(interval).map_err(|e| HarnessError::Invalid(e.to_string()))?;
     }
+    if let Some(eta) = job.eta {
+        gen = gen.with_eta(eta).map_err(|e| HarnessError::Invalid(e.to_string()))?;
+    }
     let cfg = gen.config().clone();
     let mel = LogMel::new(LogMelConfig::default());
     if cfg.model.audio_dim != mel.dim() {
@@ -510,6 +515,7 @@ pub fn evaluate(job: &EvalJob, on: &mut dyn FnMut(Event<'_>)) -> Result<EvalRepo
         steps: model.steps,
         guidance: model.guidance,
         interval: cfg.sample.guidance_interval,
+        eta: cfg.sample.eta,
         l,
         mel_dim: mel.dim(),
         train_dir,
@@ -537,6 +543,7 @@ struct Facts<'a> {
     steps: usize,
     guidance: f32,
     interval: [f32; 2],
+    eta: f32,
     l: usize,
     mel_dim: usize,
     train_dir: &'a Path,
@@ -557,10 +564,11 @@ fn notes(f: &Facts<'_>, frames: usize) -> Vec<String> {
     let job = f.job;
     let mut notes = vec![
         format!(
-            "model: {} ({} DDIM steps, guidance {} at diffusion times {}..{}, windows of {} frames); \
+            "model: {} ({} DDIM steps with eta {}, guidance {} at diffusion times {}..{}, windows of {} frames); \
              inputs per paper §4.1: log-mel of the clip's mixed audio, GT masks, GT t0 and identities",
             job.model.display(),
             f.steps,
+            f.eta,
             f.guidance,
             f.interval[0],
             f.interval[1],

@@ -287,11 +287,15 @@ pub struct SampleConfig {
     /// noise levels is Kynkäänniemi et al. 2024 ("Applying guidance in a limited interval
     /// improves sample and distribution quality"). Default `[0, 1]`: every step, as the paper.
     pub guidance_interval: [f32; 2],
+    /// DDIM's eta (Song et al. 2021): 0 is the deterministic sampler (the paper's), 1 the
+    /// ancestral (DDPM) step, which draws fresh noise at every step
+    /// ([`crate::diffusion::ddim_step_noise`]).
+    pub eta: f32,
 }
 
 impl Default for SampleConfig {
     fn default() -> Self {
-        Self { steps: 8, guidance: 2.5, guidance_interval: [0.0, 1.0] }
+        Self { steps: 8, guidance: 2.5, guidance_interval: [0.0, 1.0], eta: 0.0 }
     }
 }
 

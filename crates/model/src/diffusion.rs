@@ -138,16 +138,30 @@ impl<D: Unconditional> Denoiser for Guided<D> {
     }
 }
 
-/// Deterministic DDIM (eta = 0) with x0-prediction, from pure noise at t = 1 to t = 0.
+/// The noise DDIM adds going from time `t` to the lower time `s` (Song et al. 2021, eq. 16):
+/// `sigma = eta * (sigma_s / sigma_t) * sqrt(1 - alpha_t^2 / alpha_s^2)`. eta = 0 is the
+/// deterministic sampler, eta = 1 the ancestral (DDPM) step; the rest of `sigma_s` keeps the
+/// eps implied by the prediction.
+pub fn ddim_step_noise(t: f64, s: f64, eta: f64) -> f64 {
+    let (at, st) = cosine_alpha_sigma(t);
+    let (as_, ss) = cosine_alpha_sigma(s);
+    let ratio = (at * at) / (as_ * as_).max(f64::MIN_POSITIVE);
+    (eta * (ss / st) * (1.0 - ratio).max(0.0).sqrt()).min(ss)
+}
+
+/// DDIM with x0-prediction, from pure noise at t = 1 to t = 0; `eta` = 0 is the deterministic
+/// sampler (the paper's), eta > 0 adds fresh noise at each step ([`ddim_step_noise`]).
 ///
-/// `shape` is the state shape `[N, L, C]`; the initial noise comes from `rng`, so a seed
-/// reproduces a sample exactly on the same machine and backend. `progress(i, steps)` is called
-/// after each step. Returns the final x0 prediction.
+/// `shape` is the state shape `[N, L, C]`; the initial noise (and any step noise) comes from
+/// `rng`, so a seed reproduces a sample exactly on the same machine and backend.
+/// `progress(i, steps)` is called after each step. Returns the final x0 prediction.
+#[allow(clippy::too_many_arguments)]
 pub fn ddim_sample<D: Denoiser>(
     denoiser: &D,
     cond: &D::Cond,
     shape: [usize; 3],
     steps: usize,
+    eta: f64,
     rng: &mut Rng,
     device: &Device,
     mut progress: impl FnMut(usize, usize),
@@ -163,9 +177,15 @@ pub fn ddim_sample<D: Denoiser>(
         if i + 1 < last {
             let (at, st) = cosine_alpha_sigma(t);
             let (as_, ss) = cosine_alpha_sigma(s);
-            // eps implied by the x0 prediction; z_s keeps that eps at the lower noise level.
+            let noise = ddim_step_noise(t, s, eta);
+            // eps implied by the x0 prediction; z_s keeps that eps at the lower noise level,
+            // with fresh noise making up the rest of sigma_s when eta > 0.
             let eps = (z - x0.clone() * at) / st;
-            z = x0.clone() * as_ + eps * ss;
+            z = x0.clone() * as_ + eps * (ss * ss - noise * noise).max(0.0).sqrt();
+            if noise > 0.0 {
+                let fresh = Tensor::<3>::from_data(TensorData::new(rng.normals(n), shape), device);
+                z = z + fresh * noise;
+            }
         }
         progress(i + 1, last);
     }

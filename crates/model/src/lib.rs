@@ -20,6 +20,7 @@ pub mod data;
 pub mod device;
 pub mod diffusion;
 mod error;
+pub mod kernels;
 pub mod losses;
 pub mod network;
 pub mod profile;

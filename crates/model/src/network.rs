@@ -23,12 +23,10 @@ use burn::nn::attention::{MultiHeadAttention, MultiHeadAttentionConfig};
 use burn::nn::conv::{Conv1d, Conv1dConfig};
 use burn::nn::{GroupNorm, GroupNormConfig, Initializer, Linear, LinearConfig, PaddingConfig1d};
 use burn::prelude::*;
-use burn::tensor::activation::silu;
-use burn::tensor::module::attention as fused_attention;
-use burn::tensor::ops::AttentionModuleOptions;
 use duologue_params::X_DIM;
 
 use crate::config::ModelConfig;
+use crate::kernels::{attention as fused_attention, conv1d_same, silu};
 use crate::profile::span;
 
 /// Conditioning of one batch (host-independent tensors on the model's device).
@@ -152,25 +150,18 @@ fn attention(c: &ModelConfig, device: &Device) -> Attn {
 }
 
 /// Multi-head attention with `mha`'s weights (`q` `[N, T, W]` attends to `kv` `[N, S, W]`),
-/// computed by burn's attention operation rather than `MultiHeadAttention::forward`'s
-/// matmul-softmax-matmul: on `flex` that is the backend's fused kernel (4.4x faster at 250
-/// frames, crates/model/README.md), under autodiff burn's composite of the same operations.
-/// Same result up to float rounding (scale 1/sqrt(d_k), no mask, no dropout: the module's
-/// own dropout is 0).
+/// computed by [`crate::kernels::attention`] rather than `MultiHeadAttention::forward`'s
+/// matmul-softmax-matmul: on `flex` one fused kernel per clip and head, with its own backward
+/// under autodiff; elsewhere burn's attention operation. Same result up to float rounding
+/// (scale 1/sqrt(d_k), no mask, no dropout: the module's own dropout is 0).
 fn attend(mha: &MultiHeadAttention, q: Tensor<3>, kv: Tensor<3>) -> Tensor<3> {
     let [n, t, w] = q.dims();
     let s = kv.dims()[1];
     let (h, dk) = (mha.n_heads, mha.d_k);
     let heads =
         |x: Tensor<3>, lin: &Linear, len: usize| lin.forward(x).reshape([n, len, h, dk]).swap_dims(1, 2);
-    let ctx = fused_attention(
-        heads(q, &mha.query, t),
-        heads(kv.clone(), &mha.key, s),
-        heads(kv, &mha.value, s),
-        None,
-        None,
-        AttentionModuleOptions::default(),
-    ); // [N, H, T, dk]
+    let ctx =
+        fused_attention(heads(q, &mha.query, t), heads(kv.clone(), &mha.key, s), heads(kv, &mha.value, s)); // [N, H, T, dk]
     mha.output.forward(ctx.swap_dims(1, 2).reshape([n, t, w]))
 }
 
@@ -196,10 +187,10 @@ impl SubBlock {
     /// `h` `[N, W, T]`, `emb` `[N, T, W]` -> `[N, W, T]`.
     fn forward(&self, h: Tensor<3>, emb: Tensor<3>) -> Tensor<3> {
         let r = span("groupnorm+silu", || silu(self.norm1.forward(h.clone())));
-        let r = span("conv", || self.conv1.forward(r));
+        let r = span("conv", || conv1d_same(&self.conv1, r));
         let r = span("groupnorm+silu", || self.norm2.forward(r));
         let r = span("film", || self.film.forward(r, emb));
-        let r = span("conv", || self.conv2.forward(silu(r)));
+        let r = span("conv", || conv1d_same(&self.conv2, silu(r)));
         let mut h = span("residual add", || h + r);
         if let Some(Attn { norm, mha }) = &self.self_attn {
             h = span("self-attention", || {
@@ -380,7 +371,8 @@ impl DuoNet {
             cemb + temb.unsqueeze_dim::<3>(1) // [N, L, W]
         });
         let x = Tensor::cat(vec![x_a, x_b], 0); // [N, L, 78]
-        let mut h = span("input conv", || self.input.forward(Tensor::cat(vec![x, c], 2).swap_dims(1, 2))); // [N, W, L]
+        let mut h =
+            span("input conv", || conv1d_same(&self.input, Tensor::cat(vec![x, c], 2).swap_dims(1, 2))); // [N, W, L]
 
         // Per-level embeddings: average-pool the frame embedding with the time axis.
         let mut embs = vec![emb];
@@ -395,7 +387,7 @@ impl DuoNet {
         let mut skips = Vec::with_capacity(self.encoder.len());
         for (i, level) in self.encoder.iter().enumerate() {
             if i > 0 {
-                h = span("down/up conv", || self.down[i - 1].forward(h)); // [N, W, T/2]
+                h = span("down/up conv", || conv1d_same(&self.down[i - 1], h)); // [N, W, T/2]
             }
             h = level.forward(h, embs[i].clone());
             skips.push(h.clone());
@@ -405,12 +397,13 @@ impl DuoNet {
                 let [n, w, t] = h.dims();
                 // Nearest-neighbour x2 along time, then a convolution to smooth it.
                 let rep = h.unsqueeze_dim::<4>(3).expand([n, w, t, 2]).reshape([n, w, 2 * t]);
-                h = span("down/up conv", || self.up[i].forward(rep));
+                h = span("down/up conv", || conv1d_same(&self.up[i], rep));
             }
             let joined = span("residual add", || h + skips[i].clone());
             h = self.decoder[i].forward(joined, embs[i].clone());
         }
-        let y = span("output conv", || self.output.forward(silu(self.out_norm.forward(h))).swap_dims(1, 2)); // [N, L, 78]
+        let y =
+            span("output conv", || conv1d_same(&self.output, silu(self.out_norm.forward(h))).swap_dims(1, 2)); // [N, L, 78]
         (y.clone().narrow(0, 0, b), y.narrow(0, b, b))
     }
 

@@ -118,6 +118,16 @@ impl Generator {
         Ok(self)
     }
 
+    /// The same model sampling with DDIM's `eta` ([`crate::SampleConfig::eta`]); refused unless
+    /// `0 <= eta <= 1`.
+    pub fn with_eta(mut self, eta: f32) -> Result<Self, ModelError> {
+        if !(0.0..=1.0).contains(&eta) {
+            return Err(ModelError::Input(format!("eta {eta} is not within [0, 1]")));
+        }
+        self.config.sample.eta = eta;
+        Ok(self)
+    }
+
     /// Generates both people's motion for one window; returns `(x_a, x_b)` in natural units.
     pub fn sample(&self, input: &SampleInput<'_>) -> Result<(Motion, Motion), ModelError> {
         self.sample_with_progress(input, |_, _| {})
@@ -167,12 +177,13 @@ impl Generator {
         let mut rng = Rng::new(input.seed);
         let den = DuoDenoiser { net: &self.net };
         let shape = [2, l, X_DIM];
+        let eta = f64::from(self.config.sample.eta);
         let z = if input.guidance == 1.0 {
-            ddim_sample(&den, &cond, shape, input.steps, &mut rng, dev, progress)
+            ddim_sample(&den, &cond, shape, input.steps, eta, &mut rng, dev, progress)
         } else {
             let [lo, hi] = self.config.sample.guidance_interval;
             let g = Guided { inner: den, weight: input.guidance as f64, interval: [lo as f64, hi as f64] };
-            ddim_sample(&g, &cond, shape, input.steps, &mut rng, dev, progress)
+            ddim_sample(&g, &cond, shape, input.steps, eta, &mut rng, dev, progress)
         };
         let inv: Vec<f32> = scale_vector(c.scale).iter().map(|s| 1.0 / s).collect();
         let inv = Tensor::<1>::from_floats(inv.as_slice(), dev).reshape([1, 1, X_DIM]);

@@ -111,14 +111,68 @@ fn ddim_with_an_oracle_returns_x0() {
     let mut rng = Rng::new(11);
     let x0 = Tensor::<3>::from_data(TensorData::new(rng.normals(2 * 10 * 4), [2, 10, 4]), &dev);
     for steps in [1, 3, 8, 50] {
-        let mut calls = 0;
-        let out = ddim_sample(&Oracle(x0.clone()), &(), [2, 10, 4], steps, &mut rng, &dev, |i, n| {
-            calls += 1;
-            assert!(i <= n);
-        });
-        assert_eq!(calls, steps);
-        assert!(max_diff(&values(out), &values(x0.clone())) < 1e-5, "steps {steps}");
+        for eta in [0.0, 1.0] {
+            let mut calls = 0;
+            let out =
+                ddim_sample(&Oracle(x0.clone()), &(), [2, 10, 4], steps, eta, &mut rng, &dev, |i, n| {
+                    calls += 1;
+                    assert!(i <= n);
+                });
+            assert_eq!(calls, steps);
+            assert!(max_diff(&values(out), &values(x0.clone())) < 1e-5, "steps {steps} eta {eta}");
+        }
     }
+}
+
+/// The exact x0-prediction for data drawn from N(0, v) per value: E[x0 | z_t].
+struct GaussianPosterior(f64);
+
+impl Denoiser for GaussianPosterior {
+    type Cond = ();
+    fn denoise(&self, z: Tensor<3>, t: f64, _c: &()) -> Tensor<3> {
+        let (a, s) = duologue_model::diffusion::cosine_alpha_sigma(t);
+        z * (a * self.0 / (a * a * self.0 + s * s))
+    }
+}
+
+#[test]
+fn ddim_with_the_exact_denoiser_samples_the_data_variance_at_any_eta() {
+    let _serial = serial();
+    let dev = Device::flex();
+    let v = 0.25;
+    let shape = [4, 250, 8];
+    // Many steps: ancestral sampling's discretisation error shrinks the variance at few steps.
+    const STEPS: usize = 400;
+    let mut outs = Vec::new();
+    for eta in [0.0, 0.5, 1.0] {
+        let out = values(ddim_sample(
+            &GaussianPosterior(v),
+            &(),
+            shape,
+            STEPS,
+            eta,
+            &mut Rng::new(3),
+            &dev,
+            |_, _| {},
+        ));
+        let var = out.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>() / out.len() as f64;
+        assert!((var / v - 1.0).abs() < 0.08, "eta {eta}: variance {var}, data {v}");
+        outs.push(out);
+    }
+    // Same seed: eta = 0 and eta = 1 share the initial noise but not the path.
+    assert!(max_diff(&outs[0], &outs[2]) > 0.1, "eta 1 must add noise along the way");
+    let again =
+        values(ddim_sample(&GaussianPosterior(v), &(), shape, STEPS, 1.0, &mut Rng::new(3), &dev, |_, _| {}));
+    assert_eq!(again, outs[2], "a seed reproduces a stochastic sample");
+    // eta = 1 is the ancestral step: its variance is the DDPM posterior's.
+    let (t, s) = (0.6, 0.5);
+    let (at, st) = duologue_model::diffusion::cosine_alpha_sigma(t);
+    let (as_, ss) = duologue_model::diffusion::cosine_alpha_sigma(s);
+    let (abt, abs) = (at * at, as_ * as_);
+    let post = ((1.0 - abt / abs) * (1.0 - abs) / (1.0 - abt)).sqrt();
+    assert!((duologue_model::diffusion::ddim_step_noise(t, s, 1.0) - post).abs() < 1e-12);
+    let _ = st + ss;
+    assert_eq!(duologue_model::diffusion::ddim_step_noise(t, s, 0.0), 0.0);
 }
 
 #[test]
