@@ -24,7 +24,7 @@ use burn::backend::ops::{ActivationOps, FloatTensorOps, ModuleOps};
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{backend_extension, Autodiff, Backend, Dispatch, DispatchDevice, Flex, TensorMetadata};
 use burn::nn::conv::Conv1d;
-use burn::nn::PaddingConfig1d;
+use burn::nn::{GroupNorm, PaddingConfig1d};
 use burn::prelude::*;
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::DType;
@@ -50,6 +50,33 @@ pub trait Kernels: Backend {
 
     /// `x * sigmoid(x)`, elementwise.
     fn silu_fused(x: FloatTensor<Self>) -> FloatTensor<Self>;
+
+    /// Group normalisation of `x` `[N, C, T]` over `groups` groups of channels (biased
+    /// variance, `eps` inside the root), times `gamma` `[C]` plus `beta` `[C]`, then SiLU when
+    /// `silu` is set.
+    fn group_norm_fused(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        groups: usize,
+        eps: f64,
+        silu: bool,
+    ) -> FloatTensor<Self>;
+
+    /// FiLM: `h` `[N, W, T]` modulated by `gb` `[N, T, 2W]` (gamma then beta along its last
+    /// axis): `h * (1 + gamma) + beta` with gamma and beta read transposed, `[N, W, T]`.
+    fn film_fused(h: FloatTensor<Self>, gb: FloatTensor<Self>) -> FloatTensor<Self>;
+
+    /// Linear blend skinning of `S` vertices with 4 joints per frame:
+    /// `out[n, s] = sum_i w[s, i] (R[n, i] (x[n, s] - J[n, i]) + p[n, i])` for `x` `[N, S, 3]`,
+    /// `rot` `[N, 4, 3, 3]`, `pos` and `joints` `[N, 4, 3]`, `weights` `[S, 4]` -> `[N, S, 3]`.
+    fn skin(
+        x: FloatTensor<Self>,
+        rot: FloatTensor<Self>,
+        pos: FloatTensor<Self>,
+        joints: FloatTensor<Self>,
+        weights: FloatTensor<Self>,
+    ) -> FloatTensor<Self>;
 }
 
 /// The backward passes of [`Kernels`]' operations on a backend without autodiff (called by the
@@ -81,6 +108,35 @@ pub trait KernelGrads: Backend {
 
     /// Gradient of [`Kernels::silu_fused`]: `grad * s (1 + x (1 - s))`, `s = sigmoid(x)`.
     fn silu_grad(x: FloatTensor<Self>, grad: FloatTensor<Self>) -> FloatTensor<Self>;
+
+    /// Gradients of [`Kernels::group_norm_fused`]: `(dx, dgamma, dbeta)`.
+    #[allow(clippy::too_many_arguments)]
+    fn group_norm_grads(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        groups: usize,
+        eps: f64,
+        silu: bool,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
+
+    /// Gradients of [`Kernels::film_fused`]: `(dh, dgb)`.
+    fn film_grads(
+        h: FloatTensor<Self>,
+        gb: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>);
+
+    /// Gradients of [`Kernels::skin`]: `[dx, drot, dpos, djoints, dweights]`.
+    fn skin_grads(
+        x: FloatTensor<Self>,
+        rot: FloatTensor<Self>,
+        pos: FloatTensor<Self>,
+        joints: FloatTensor<Self>,
+        weights: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+    ) -> [FloatTensor<Self>; 5];
 }
 
 /// burn's convolution options for the same operation (the fallback for non-f32 data).
@@ -113,6 +169,16 @@ impl Dims {
     }
 }
 
+/// Output positions `o` of tap `j` that read inside the input (`0 <= stride o + j - pad < T`),
+/// as a range of `o`.
+fn valid_taps(d: &Dims, j: usize) -> std::ops::Range<usize> {
+    let pad = d.k / 2;
+    // o >= (pad - j) / stride, rounded up; stride o + j - pad <= T - 1.
+    let lo = if j >= pad { 0 } else { (pad - j).div_ceil(d.stride) };
+    let hi = if d.t + pad > j { ((d.t + pad - j - 1) / d.stride + 1).min(d.to) } else { 0 };
+    lo..hi.max(lo)
+}
+
 /// `col[(c k + j) To + o] = x[c T + stride o + j - pad]` (zero outside), `x` one clip `[Ci, T]`.
 fn im2col(x: &[f32], d: &Dims, col: &mut [f32]) {
     let pad = d.k / 2;
@@ -120,9 +186,16 @@ fn im2col(x: &[f32], d: &Dims, col: &mut [f32]) {
         let xc = &x[c * d.t..(c + 1) * d.t];
         for j in 0..d.k {
             let row = &mut col[(c * d.k + j) * d.to..(c * d.k + j + 1) * d.to];
-            for (o, v) in row.iter_mut().enumerate() {
-                let i = (d.stride * o + j) as isize - pad as isize;
-                *v = if i >= 0 && (i as usize) < d.t { xc[i as usize] } else { 0.0 };
+            let ok = valid_taps(d, j);
+            row[..ok.start].fill(0.0);
+            row[ok.end..].fill(0.0);
+            let first = d.stride * ok.start + j - pad;
+            if d.stride == 1 {
+                row[ok.clone()].copy_from_slice(&xc[first..first + ok.len()]);
+            } else {
+                for (v, i) in row[ok.clone()].iter_mut().zip((first..).step_by(d.stride)) {
+                    *v = xc[i];
+                }
             }
         }
     }
@@ -135,10 +208,14 @@ fn col2im(col: &[f32], d: &Dims, x: &mut [f32]) {
         let xc = &mut x[c * d.t..(c + 1) * d.t];
         for j in 0..d.k {
             let row = &col[(c * d.k + j) * d.to..(c * d.k + j + 1) * d.to];
-            for (o, v) in row.iter().enumerate() {
-                let i = (d.stride * o + j) as isize - pad as isize;
-                if i >= 0 && (i as usize) < d.t {
-                    xc[i as usize] += v;
+            let ok = valid_taps(d, j);
+            let first = d.stride * ok.start + j - pad;
+            if d.stride == 1 {
+                let n = ok.len();
+                xc[first..first + n].iter_mut().zip(&row[ok]).for_each(|(a, b)| *a += b);
+            } else {
+                for (v, i) in row[ok].iter().zip((first..).step_by(d.stride)) {
+                    xc[i] += v;
                 }
             }
         }
@@ -458,6 +535,289 @@ fn silu_grad_f32(x: &[f32], g: &[f32]) -> Vec<f32> {
     out
 }
 
+/// Sizes of a group norm: clips, channels, frames, groups.
+#[derive(Debug, Clone, Copy)]
+struct GnDims {
+    n: usize,
+    c: usize,
+    t: usize,
+    groups: usize,
+}
+
+impl GnDims {
+    /// Values per group (channels of a group x frames): one contiguous run of `x`.
+    fn size(&self) -> usize {
+        self.c / self.groups * self.t
+    }
+}
+
+/// Mean and `1 / sqrt(var + eps)` of one group's values (two passes, in f64 sums of lanes).
+#[inline(always)]
+fn group_stats(v: &[f32], eps: f64) -> (f32, f32) {
+    let mean = f64::from(sum_lanes(v)) / v.len() as f64;
+    let m = mean as f32;
+    let mut acc = [0f32; LANES];
+    let chunks = v.chunks_exact(LANES);
+    let rest: f32 = chunks.remainder().iter().map(|x| (x - m) * (x - m)).sum();
+    for c in chunks {
+        for (a, x) in acc.iter_mut().zip(c) {
+            *a += (x - m) * (x - m);
+        }
+    }
+    let var = f64::from(acc.iter().sum::<f32>() + rest) / v.len() as f64;
+    (m, (1.0 / (var + eps).sqrt()) as f32)
+}
+
+fn group_norm_f32(x: &[f32], gamma: &[f32], beta: &[f32], d: GnDims, eps: f64, silu: bool) -> Vec<f32> {
+    let mut out = vec![0f32; x.len()];
+    let per = d.size();
+    let cpg = d.c / d.groups;
+    out.par_chunks_mut(per).zip(x.par_chunks(per)).enumerate().for_each(|(i, (o, xg))| {
+        let g = i % d.groups;
+        simd(
+            #[inline(always)]
+            || {
+                let (mean, rstd) = group_stats(xg, eps);
+                for (ci, (orow, xrow)) in o.chunks_exact_mut(d.t).zip(xg.chunks_exact(d.t)).enumerate() {
+                    let ch = g * cpg + ci;
+                    let (a, b) = (rstd * gamma[ch], beta[ch] - mean * rstd * gamma[ch]);
+                    if silu {
+                        orow.iter_mut().zip(xrow).for_each(|(o, x)| {
+                            let z = x * a + b;
+                            *o = z / (1.0 + exp_f32(-z));
+                        });
+                    } else {
+                        orow.iter_mut().zip(xrow).for_each(|(o, x)| *o = x * a + b);
+                    }
+                }
+            },
+        )
+    });
+    out
+}
+
+/// Group norm's backward: with `xhat` the normalised input and `dz` the gradient at the affine
+/// output (through SiLU when fused), `dxhat = dz gamma`, `dx = rstd (dxhat - mean(dxhat) -
+/// xhat mean(dxhat xhat))` per group, `dgamma = sum dz xhat`, `dbeta = sum dz` per channel.
+#[allow(clippy::too_many_arguments)]
+fn group_norm_grads_f32(
+    x: &[f32],
+    gamma: &[f32],
+    beta: &[f32],
+    g: &[f32],
+    d: GnDims,
+    eps: f64,
+    silu: bool,
+) -> [Vec<f32>; 3] {
+    let per = d.size();
+    let cpg = d.c / d.groups;
+    let mut dx = vec![0f32; x.len()];
+    // Per (clip, channel): sum dz xhat and sum dz, reduced over clips afterwards.
+    let mut dgb = vec![[0f32; 2]; d.n * d.c];
+    dx.par_chunks_mut(per)
+        .zip(dgb.par_chunks_mut(cpg))
+        .zip(x.par_chunks(per).zip(g.par_chunks(per)))
+        .enumerate()
+        .for_each_init(
+            || (vec![0f32; per], vec![0f32; per]),
+            |(xhat, dz), (i, ((dxg, dgbg), (xg, gg)))| {
+                let grp = i % d.groups;
+                simd(
+                    #[inline(always)]
+                    || {
+                        let (mean, rstd) = group_stats(xg, eps);
+                        xhat.iter_mut().zip(xg).for_each(|(h, x)| *h = (x - mean) * rstd);
+                        dz.copy_from_slice(gg);
+                        for (ci, (dzr, hr)) in
+                            dz.chunks_exact_mut(d.t).zip(xhat.chunks_exact(d.t)).enumerate()
+                        {
+                            let ch = grp * cpg + ci;
+                            let (gm, bt) = (gamma[ch], beta[ch]);
+                            if silu {
+                                dzr.iter_mut().zip(hr).for_each(|(dv, h)| {
+                                    let z = h * gm + bt;
+                                    let s = 1.0 / (1.0 + exp_f32(-z));
+                                    *dv *= s * (1.0 + z * (1.0 - s));
+                                });
+                            }
+                            dgbg[ci] = [dot_lanes(dzr, hr), sum_lanes(dzr)];
+                        }
+                        // dxhat = dz gamma, in place.
+                        for (ci, dzr) in dz.chunks_exact_mut(d.t).enumerate() {
+                            let gm = gamma[grp * cpg + ci];
+                            dzr.iter_mut().for_each(|v| *v *= gm);
+                        }
+                        let m = per as f32;
+                        let (mean_d, mean_dh) = (sum_lanes(dz) / m, dot_lanes(dz, xhat) / m);
+                        dxg.iter_mut()
+                            .zip(dz.iter().zip(xhat.iter()))
+                            .for_each(|(o, (dv, h))| *o = rstd * (dv - mean_d - h * mean_dh));
+                    },
+                )
+            },
+        );
+    let mut dgamma = vec![0f32; d.c];
+    let mut dbeta = vec![0f32; d.c];
+    for row in dgb.chunks_exact(d.c) {
+        for (c, [a, b]) in row.iter().enumerate() {
+            dgamma[c] += a;
+            dbeta[c] += b;
+        }
+    }
+    [dx, dgamma, dbeta]
+}
+
+/// FiLM forward on host slices: `h` `[N, W, T]`, `gb` `[N, T, 2W]`.
+fn film_f32(h: &[f32], gb: &[f32], w: usize, t: usize) -> Vec<f32> {
+    let mut out = vec![0f32; h.len()];
+    out.par_chunks_mut(w * t).zip(h.par_chunks(w * t)).zip(gb.par_chunks(2 * w * t)).for_each(
+        |((o, h), gb)| {
+            for c in 0..w {
+                let (orow, hrow) = (&mut o[c * t..(c + 1) * t], &h[c * t..(c + 1) * t]);
+                for (k, (ov, hv)) in orow.iter_mut().zip(hrow).enumerate() {
+                    *ov = hv * (1.0 + gb[k * 2 * w + c]) + gb[k * 2 * w + w + c];
+                }
+            }
+        },
+    );
+    out
+}
+
+/// FiLM backward: `dh = g (1 + gamma)`, `dgamma = g h`, `dbeta = g` (the last two transposed
+/// into `gb`'s `[N, T, 2W]` layout).
+fn film_grads_f32(h: &[f32], gb: &[f32], g: &[f32], w: usize, t: usize) -> [Vec<f32>; 2] {
+    let mut dh = vec![0f32; h.len()];
+    let mut dgb = vec![0f32; gb.len()];
+    dh.par_chunks_mut(w * t)
+        .zip(dgb.par_chunks_mut(2 * w * t))
+        .zip(h.par_chunks(w * t).zip(gb.par_chunks(2 * w * t)).zip(g.par_chunks(w * t)))
+        .for_each(|((dh, dgb), ((h, gb), g))| {
+            for c in 0..w {
+                let rows = c * t..(c + 1) * t;
+                let (dhr, hr, gr) = (&mut dh[rows.clone()], &h[rows.clone()], &g[rows]);
+                for k in 0..t {
+                    dhr[k] = gr[k] * (1.0 + gb[k * 2 * w + c]);
+                    dgb[k * 2 * w + c] = gr[k] * hr[k];
+                    dgb[k * 2 * w + w + c] = gr[k];
+                }
+            }
+        });
+    [dh, dgb]
+}
+
+/// Joints of [`Kernels::skin`].
+const JOINTS: usize = 4;
+
+/// `R v` for a row-major 3x3 `r`.
+#[inline(always)]
+fn rotate(r: &[f32], v: [f32; 3]) -> [f32; 3] {
+    [
+        r[0] * v[0] + r[1] * v[1] + r[2] * v[2],
+        r[3] * v[0] + r[4] * v[1] + r[5] * v[2],
+        r[6] * v[0] + r[7] * v[1] + r[8] * v[2],
+    ]
+}
+
+/// `R^T v` for a row-major 3x3 `r`.
+#[inline(always)]
+fn rotate_t(r: &[f32], v: [f32; 3]) -> [f32; 3] {
+    [
+        r[0] * v[0] + r[3] * v[1] + r[6] * v[2],
+        r[1] * v[0] + r[4] * v[1] + r[7] * v[2],
+        r[2] * v[0] + r[5] * v[1] + r[8] * v[2],
+    ]
+}
+
+fn vec3(v: &[f32], i: usize) -> [f32; 3] {
+    [v[3 * i], v[3 * i + 1], v[3 * i + 2]]
+}
+
+/// Skinning forward on host slices (`s` vertices per frame).
+fn skin_f32(x: &[f32], rot: &[f32], pos: &[f32], joints: &[f32], w: &[f32], s: usize) -> Vec<f32> {
+    let mut out = vec![0f32; x.len()];
+    out.par_chunks_mut(3 * s).enumerate().for_each(|(n, o)| {
+        let (r, p, j) =
+            (&rot[n * 36..(n + 1) * 36], &pos[n * 12..(n + 1) * 12], &joints[n * 12..(n + 1) * 12]);
+        let xs = &x[n * 3 * s..(n + 1) * 3 * s];
+        for v in 0..s {
+            let xv = vec3(xs, v);
+            let mut acc = [0f32; 3];
+            for i in 0..JOINTS {
+                let ji = vec3(j, i);
+                let rv = rotate(&r[9 * i..9 * i + 9], [xv[0] - ji[0], xv[1] - ji[1], xv[2] - ji[2]]);
+                let wi = w[v * JOINTS + i];
+                for a in 0..3 {
+                    acc[a] += wi * (rv[a] + p[3 * i + a]);
+                }
+            }
+            o[3 * v..3 * v + 3].copy_from_slice(&acc);
+        }
+    });
+    out
+}
+
+/// Skinning backward: with `u = x - J_i` and `g` the output gradient at a vertex,
+/// `dx = sum_i w_i R_i^T g`, `dR_i += w_i g u^T`, `dp_i += w_i g`, `dJ_i -= w_i R_i^T g`,
+/// `dw_i += g . (R_i u + p_i)`.
+fn skin_grads_f32(
+    x: &[f32],
+    rot: &[f32],
+    pos: &[f32],
+    joints: &[f32],
+    w: &[f32],
+    g: &[f32],
+    s: usize,
+) -> [Vec<f32>; 5] {
+    let n = x.len() / (3 * s);
+    let mut dx = vec![0f32; x.len()];
+    let mut drot = vec![0f32; rot.len()];
+    let mut dpos = vec![0f32; pos.len()];
+    let mut djoint = vec![0f32; joints.len()];
+    let dw = dx
+        .par_chunks_mut(3 * s)
+        .zip(drot.par_chunks_mut(36))
+        .zip(dpos.par_chunks_mut(12).zip(djoint.par_chunks_mut(12)))
+        .enumerate()
+        .fold(
+            || vec![0f32; s * JOINTS],
+            |mut dw, (f, ((dxf, drf), (dpf, djf)))| {
+                let (r, p, j) =
+                    (&rot[f * 36..(f + 1) * 36], &pos[f * 12..(f + 1) * 12], &joints[f * 12..(f + 1) * 12]);
+                let (xs, gs) = (&x[f * 3 * s..(f + 1) * 3 * s], &g[f * 3 * s..(f + 1) * 3 * s]);
+                for v in 0..s {
+                    let (xv, gv) = (vec3(xs, v), vec3(gs, v));
+                    for i in 0..JOINTS {
+                        let ri = &r[9 * i..9 * i + 9];
+                        let ji = vec3(j, i);
+                        let u = [xv[0] - ji[0], xv[1] - ji[1], xv[2] - ji[2]];
+                        let wi = w[v * JOINTS + i];
+                        let rtg = rotate_t(ri, gv);
+                        let ru = rotate(ri, u);
+                        for a in 0..3 {
+                            dxf[3 * v + a] += wi * rtg[a];
+                            djf[3 * i + a] -= wi * rtg[a];
+                            dpf[3 * i + a] += wi * gv[a];
+                            for b in 0..3 {
+                                drf[9 * i + 3 * a + b] += wi * gv[a] * u[b];
+                            }
+                        }
+                        dw[v * JOINTS + i] += (0..3).map(|a| gv[a] * (ru[a] + p[3 * i + a])).sum::<f32>();
+                    }
+                }
+                dw
+            },
+        )
+        .reduce(
+            || vec![0f32; s * JOINTS],
+            |mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                a
+            },
+        );
+    let _ = n;
+    [dx, drot, dpos, djoint, dw]
+}
+
 fn shape4(t: &FlexTensor) -> [usize; 4] {
     let s = t.layout().shape();
     [s[0], s[1], s[2], s[3]]
@@ -502,6 +862,45 @@ impl Kernels for Flex {
         let x = x.to_contiguous();
         let shape = x.layout().shape().clone();
         flex_f32(silu_f32(x.storage()), shape)
+    }
+
+    fn group_norm_fused(
+        x: FlexTensor,
+        gamma: FlexTensor,
+        beta: FlexTensor,
+        groups: usize,
+        eps: f64,
+        silu: bool,
+    ) -> FlexTensor {
+        assert!(all_f32(&[&x, &gamma, &beta]), "group_norm_fused: f32 only");
+        let (x, gm, bt) = (x.to_contiguous(), gamma.to_contiguous(), beta.to_contiguous());
+        let [n, c, t] = shape3(&x);
+        let d = GnDims { n, c, t, groups };
+        flex_f32(group_norm_f32(x.storage(), gm.storage(), bt.storage(), d, eps, silu), [n, c, t])
+    }
+
+    fn film_fused(h: FlexTensor, gb: FlexTensor) -> FlexTensor {
+        assert!(all_f32(&[&h, &gb]), "film_fused: f32 only");
+        let (h, gb) = (h.to_contiguous(), gb.to_contiguous());
+        let [n, w, t] = shape3(&h);
+        assert_eq!(shape3(&gb), [n, t, 2 * w], "film_fused: gb must be [N, T, 2W]");
+        flex_f32(film_f32(h.storage(), gb.storage(), w, t), [n, w, t])
+    }
+
+    fn skin(
+        x: FlexTensor,
+        rot: FlexTensor,
+        pos: FlexTensor,
+        joints: FlexTensor,
+        weights: FlexTensor,
+    ) -> FlexTensor {
+        assert!(all_f32(&[&x, &rot, &pos, &joints, &weights]), "skin: f32 only");
+        let [n, s, _] = shape3(&x);
+        let c = |t: FlexTensor| t.to_contiguous();
+        let (x, r, p, j, w) = (c(x), c(rot), c(pos), c(joints), c(weights));
+        assert_eq!(r.layout().shape().num_elements(), n * 36, "skin: rot must be [N, 4, 3, 3]");
+        assert_eq!(w.layout().shape().num_elements(), s * JOINTS, "skin: weights must be [S, 4]");
+        flex_f32(skin_f32(x.storage(), r.storage(), p.storage(), j.storage(), w.storage(), s), [n, s, 3])
     }
 }
 
@@ -549,6 +948,56 @@ impl KernelGrads for Flex {
         let (x, g) = (x.to_contiguous(), grad.to_contiguous());
         let shape = x.layout().shape().clone();
         flex_f32(silu_grad_f32(x.storage(), g.storage()), shape)
+    }
+
+    fn group_norm_grads(
+        x: FlexTensor,
+        gamma: FlexTensor,
+        beta: FlexTensor,
+        grad: FlexTensor,
+        groups: usize,
+        eps: f64,
+        silu: bool,
+    ) -> (FlexTensor, FlexTensor, FlexTensor) {
+        assert!(all_f32(&[&x, &gamma, &beta, &grad]), "group_norm_grads: f32 only");
+        let (x, gm, bt, g) =
+            (x.to_contiguous(), gamma.to_contiguous(), beta.to_contiguous(), grad.to_contiguous());
+        let [n, c, t] = shape3(&x);
+        let d = GnDims { n, c, t, groups };
+        let [dx, dgamma, dbeta] =
+            group_norm_grads_f32(x.storage(), gm.storage(), bt.storage(), g.storage(), d, eps, silu);
+        (flex_f32(dx, [n, c, t]), flex_f32(dgamma, [c]), flex_f32(dbeta, [c]))
+    }
+
+    fn film_grads(h: FlexTensor, gb: FlexTensor, grad: FlexTensor) -> (FlexTensor, FlexTensor) {
+        assert!(all_f32(&[&h, &gb, &grad]), "film_grads: f32 only");
+        let (h, gb, g) = (h.to_contiguous(), gb.to_contiguous(), grad.to_contiguous());
+        let [n, w, t] = shape3(&h);
+        let [dh, dgb] = film_grads_f32(h.storage(), gb.storage(), g.storage(), w, t);
+        (flex_f32(dh, [n, w, t]), flex_f32(dgb, [n, t, 2 * w]))
+    }
+
+    fn skin_grads(
+        x: FlexTensor,
+        rot: FlexTensor,
+        pos: FlexTensor,
+        joints: FlexTensor,
+        weights: FlexTensor,
+        grad: FlexTensor,
+    ) -> [FlexTensor; 5] {
+        assert!(all_f32(&[&x, &rot, &pos, &joints, &weights, &grad]), "skin_grads: f32 only");
+        let [n, s, _] = shape3(&x);
+        let c = |t: FlexTensor| t.to_contiguous();
+        let (x, r, p, j, w, g) = (c(x), c(rot), c(pos), c(joints), c(weights), c(grad));
+        let [dx, dr, dp, dj, dw] =
+            skin_grads_f32(x.storage(), r.storage(), p.storage(), j.storage(), w.storage(), g.storage(), s);
+        [
+            flex_f32(dx, [n, s, 3]),
+            flex_f32(dr, [n, JOINTS, 3, 3]),
+            flex_f32(dp, [n, JOINTS, 3]),
+            flex_f32(dj, [n, JOINTS, 3]),
+            flex_f32(dw, [s, JOINTS]),
+        ]
     }
 }
 
@@ -621,7 +1070,146 @@ impl<B: KernelGrads> Backward<B, 1> for SiluBackward {
     }
 }
 
+/// The backward step of [`Kernels::group_norm_fused`] under autodiff (recomputes the statistics).
+#[derive(Debug)]
+struct GroupNormBackward;
+
+impl<B: KernelGrads> Backward<B, 3> for GroupNormBackward {
+    /// Checkpointed x, gamma, beta; groups, eps, SiLU.
+    type State = (NodeId, NodeId, NodeId, usize, f64, bool);
+
+    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, checkpointer: &mut Checkpointer) {
+        let [node_x, node_g, node_b] = ops.parents;
+        let grad = grads.consume::<B>(&ops.node);
+        let (xs, gs, bs, groups, eps, silu) = ops.state;
+        let x = checkpointer.retrieve_node_output::<B::FloatTensorPrimitive>(xs);
+        let gamma = checkpointer.retrieve_node_output::<B::FloatTensorPrimitive>(gs);
+        let beta = checkpointer.retrieve_node_output::<B::FloatTensorPrimitive>(bs);
+        let (dx, dgamma, dbeta) = B::group_norm_grads(x, gamma, beta, grad, groups, eps, silu);
+        for (node, g) in [(node_x, dx), (node_g, dgamma), (node_b, dbeta)] {
+            if let Some(node) = node {
+                grads.register::<B>(node.id, g);
+            }
+        }
+    }
+}
+
+/// The backward step of [`Kernels::film_fused`] under autodiff.
+#[derive(Debug)]
+struct FilmBackward;
+
+impl<B: KernelGrads> Backward<B, 2> for FilmBackward {
+    type State = (NodeId, NodeId);
+
+    fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, checkpointer: &mut Checkpointer) {
+        let [node_h, node_gb] = ops.parents;
+        let grad = grads.consume::<B>(&ops.node);
+        let h = checkpointer.retrieve_node_output::<B::FloatTensorPrimitive>(ops.state.0);
+        let gb = checkpointer.retrieve_node_output::<B::FloatTensorPrimitive>(ops.state.1);
+        let (dh, dgb) = B::film_grads(h, gb, grad);
+        for (node, g) in [(node_h, dh), (node_gb, dgb)] {
+            if let Some(node) = node {
+                grads.register::<B>(node.id, g);
+            }
+        }
+    }
+}
+
+/// The backward step of [`Kernels::skin`] under autodiff.
+#[derive(Debug)]
+struct SkinBackward;
+
+impl<B: KernelGrads> Backward<B, 5> for SkinBackward {
+    type State = [NodeId; 5];
+
+    fn backward(self, ops: Ops<Self::State, 5>, grads: &mut Gradients, checkpointer: &mut Checkpointer) {
+        let grad = grads.consume::<B>(&ops.node);
+        let [x, r, p, j, w] =
+            ops.state.map(|id| checkpointer.retrieve_node_output::<B::FloatTensorPrimitive>(id));
+        let gs = B::skin_grads(x, r, p, j, w, grad);
+        for (node, g) in ops.parents.into_iter().zip(gs) {
+            if let Some(node) = node {
+                grads.register::<B>(node.id, g);
+            }
+        }
+    }
+}
+
 impl<B: Kernels + KernelGrads, C: CheckpointStrategy> Kernels for Autodiff<B, C> {
+    fn skin(
+        x: FloatTensor<Self>,
+        rot: FloatTensor<Self>,
+        pos: FloatTensor<Self>,
+        joints: FloatTensor<Self>,
+        weights: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        let nodes = [x.node(), rot.node(), pos.node(), joints.node(), weights.node()];
+        match SkinBackward.prepare::<C>(nodes).compute_bound().stateful() {
+            OpsKind::Tracked(mut prep) => {
+                let state = [&x, &rot, &pos, &joints, &weights].map(|t| prep.checkpoint(t));
+                let out = B::skin(
+                    x.into_primitive(),
+                    rot.into_primitive(),
+                    pos.into_primitive(),
+                    joints.into_primitive(),
+                    weights.into_primitive(),
+                );
+                prep.finish(state, out)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(B::skin(
+                x.into_primitive(),
+                rot.into_primitive(),
+                pos.into_primitive(),
+                joints.into_primitive(),
+                weights.into_primitive(),
+            )),
+        }
+    }
+
+    fn group_norm_fused(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        groups: usize,
+        eps: f64,
+        silu: bool,
+    ) -> FloatTensor<Self> {
+        match GroupNormBackward.prepare::<C>([x.node(), gamma.node(), beta.node()]).compute_bound().stateful()
+        {
+            OpsKind::Tracked(mut prep) => {
+                let state =
+                    (prep.checkpoint(&x), prep.checkpoint(&gamma), prep.checkpoint(&beta), groups, eps, silu);
+                let out = B::group_norm_fused(
+                    x.into_primitive(),
+                    gamma.into_primitive(),
+                    beta.into_primitive(),
+                    groups,
+                    eps,
+                    silu,
+                );
+                prep.finish(state, out)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(B::group_norm_fused(
+                x.into_primitive(),
+                gamma.into_primitive(),
+                beta.into_primitive(),
+                groups,
+                eps,
+                silu,
+            )),
+        }
+    }
+
+    fn film_fused(h: FloatTensor<Self>, gb: FloatTensor<Self>) -> FloatTensor<Self> {
+        match FilmBackward.prepare::<C>([h.node(), gb.node()]).compute_bound().stateful() {
+            OpsKind::Tracked(mut prep) => {
+                let state = (prep.checkpoint(&h), prep.checkpoint(&gb));
+                prep.finish(state, B::film_fused(h.into_primitive(), gb.into_primitive()))
+            }
+            OpsKind::UnTracked(prep) => prep.finish(B::film_fused(h.into_primitive(), gb.into_primitive())),
+        }
+    }
+
     fn conv1d_same(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
@@ -719,6 +1307,83 @@ pub fn attention(q: Tensor<4>, k: Tensor<4>, v: Tensor<4>) -> Tensor<4> {
     }
 }
 
+/// `norm.forward(x)` (`x` `[N, C, T]`), followed by SiLU when `silu` is set:
+/// [`Kernels::group_norm_fused`] on flex for an affine norm, burn's module (and `silu`)
+/// elsewhere.
+pub fn group_norm(norm: &GroupNorm, x: Tensor<3>, silu_after: bool) -> Tensor<3> {
+    match (&norm.gamma, &norm.beta) {
+        (Some(gamma), Some(beta)) if is_flex(&x.device()) => {
+            Tensor::from_dispatch(<Dispatch as Kernels>::group_norm_fused(
+                x.into_dispatch(),
+                gamma.val().into_dispatch(),
+                beta.val().into_dispatch(),
+                norm.num_groups,
+                norm.epsilon,
+                silu_after,
+            ))
+        }
+        _ if silu_after => silu(norm.forward(x)),
+        _ => norm.forward(x),
+    }
+}
+
+/// FiLM `h * (1 + gamma) + beta` for `h` `[N, W, T]` and `gb` `[N, T, 2W]` (gamma then beta):
+/// [`Kernels::film_fused`] on flex, tensor operations elsewhere.
+pub fn film(h: Tensor<3>, gb: Tensor<3>) -> Tensor<3> {
+    if is_flex(&h.device()) {
+        return Tensor::from_dispatch(<Dispatch as Kernels>::film_fused(
+            h.into_dispatch(),
+            gb.into_dispatch(),
+        ));
+    }
+    let w = h.dims()[1];
+    let gb = gb.swap_dims(1, 2); // [N, 2W, T]
+    let gamma = gb.clone().narrow(1, 0, w);
+    let beta = gb.narrow(1, w, w);
+    h * (gamma + 1.0) + beta
+}
+
+/// Linear blend skinning ([`Kernels::skin`]) of `x` `[N, S, 3]` by the joints' world rotations
+/// `rot` `[N, 4, 3, 3]` and positions `pos` `[N, 4, 3]` about their rest positions `joints`
+/// `[N, 4, 3]`, weights `[S, 4]`: the fused kernel on flex, tensor operations elsewhere.
+pub fn skin(
+    x: Tensor<3>,
+    rot: Tensor<4>,
+    pos: Tensor<3>,
+    joints: Tensor<3>,
+    weights: Tensor<2>,
+) -> Tensor<3> {
+    if is_flex(&x.device()) {
+        return Tensor::from_dispatch(<Dispatch as Kernels>::skin(
+            x.into_dispatch(),
+            rot.into_dispatch(),
+            pos.into_dispatch(),
+            joints.into_dispatch(),
+            weights.into_dispatch(),
+        ));
+    }
+    skin_tensor_ops(x, rot, pos, joints, weights)
+}
+
+/// [`skin`] in tensor operations (other backends; the tests' reference).
+fn skin_tensor_ops(
+    x: Tensor<3>,
+    rot: Tensor<4>,
+    pos: Tensor<3>,
+    joints: Tensor<3>,
+    weights: Tensor<2>,
+) -> Tensor<3> {
+    let [n, s, _] = x.dims();
+    let mut world = Tensor::<3>::zeros([n, s, 3], &x.device());
+    for i in 0..JOINTS {
+        let local = x.clone() - joints.clone().narrow(1, i, 1); // [N, S, 3]
+        let r = rot.clone().narrow(1, i, 1).reshape([n, 3, 3]);
+        let wj = weights.clone().narrow(1, i, 1).unsqueeze_dim::<3>(0); // [1, S, 1]
+        world = world + (local.matmul(r.swap_dims(1, 2)) + pos.clone().narrow(1, i, 1)) * wj;
+    }
+    world
+}
+
 /// `x * sigmoid(x)`: [`Kernels::silu_fused`] on flex, burn's `silu` elsewhere.
 pub fn silu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
     if is_flex(&x.device()) {
@@ -744,9 +1409,14 @@ mod tests {
     fn conv1d_same_matches_burns_convolution_and_its_gradients() {
         let dev = Device::flex().autodiff();
         dev.seed(7);
-        for (n, ci, co, t, k, stride) in
-            [(3, 5, 4, 11, 3, 1), (2, 6, 7, 10, 3, 2), (4, 3, 5, 9, 5, 1), (1, 4, 4, 13, 5, 2)]
-        {
+        for (n, ci, co, t, k, stride) in [
+            (3, 5, 4, 11, 3, 1),
+            (2, 6, 7, 10, 3, 2),
+            (4, 3, 5, 9, 5, 1),
+            (1, 4, 4, 13, 5, 2),
+            (2, 3, 4, 6, 1, 1),
+            (2, 3, 4, 7, 1, 2),
+        ] {
             let conv = Conv1dConfig::new(ci, co, k)
                 .with_stride(stride)
                 .with_padding(PaddingConfig1d::Explicit(k / 2, k / 2))
@@ -829,6 +1499,105 @@ mod tests {
         let (gg, gw) = ((got * r.clone()).sum().backward(), (want * r).sum().backward());
         let err = (x.grad(&gg).expect("grad") - x.grad(&gw).expect("grad")).abs().max().into_scalar::<f32>();
         assert!(err < 1e-5, "gradient {err}");
+    }
+
+    /// Group norm (with and without the SiLU after it) and its gradients for x, gamma and beta
+    /// against burn's module, at odd sizes and at the network's.
+    #[test]
+    fn group_norm_matches_burns_and_so_do_its_gradients() {
+        use burn::nn::GroupNormConfig;
+        let dev = Device::flex().autodiff();
+        dev.seed(5);
+        for (n, c, t, groups) in [(2, 6, 7, 3), (3, 160, 250, 32), (1, 8, 33, 8)] {
+            for silu_after in [false, true] {
+                let mut norm = GroupNormConfig::new(groups, c).init(&dev);
+                // Non-trivial affine parameters.
+                norm.gamma = Some(burn::module::Param::from_tensor(Tensor::random(
+                    [c],
+                    Distribution::Normal(1.0, 0.5),
+                    &dev,
+                )));
+                norm.beta = Some(burn::module::Param::from_tensor(Tensor::random(
+                    [c],
+                    Distribution::Normal(0.0, 0.5),
+                    &dev,
+                )));
+                let x = (Tensor::<3>::random([n, c, t], Distribution::Normal(0.3, 2.0), &dev)).require_grad();
+                let r = Tensor::<3>::random([n, c, t], Distribution::Normal(0.0, 1.0), &dev);
+                let want = if silu_after {
+                    burn::tensor::activation::silu(norm.forward(x.clone()))
+                } else {
+                    norm.forward(x.clone())
+                };
+                let got = group_norm(&norm, x.clone(), silu_after);
+                let case = format!("n {n} c {c} t {t} groups {groups} silu {silu_after}");
+                assert!(max_abs(got.clone() - want.clone()) < 1e-4, "{case}: forward");
+                let (gg, gw) = ((got * r.clone()).sum().backward(), (want * r).sum().backward());
+                assert!(
+                    max_abs(x.grad(&gg).expect("grad") - x.grad(&gw).expect("grad")) < 1e-4,
+                    "{case}: x gradient"
+                );
+                for (name, p) in [
+                    ("gamma", norm.gamma.as_ref().expect("gamma")),
+                    ("beta", norm.beta.as_ref().expect("beta")),
+                ] {
+                    let (a, b) = (p.grad(&gg).expect("grad"), p.grad(&gw).expect("grad"));
+                    let size = b.clone().abs().max().into_scalar::<f32>().max(1.0);
+                    let err = (a - b).abs().max().into_scalar::<f32>();
+                    assert!(err < 1e-4 * size, "{case}: {name} gradient off by {err}");
+                }
+            }
+        }
+    }
+
+    /// FiLM and its gradients against the tensor-operation version (what other backends run).
+    #[test]
+    fn film_matches_the_tensor_operations_and_so_do_its_gradients() {
+        let dev = Device::flex().autodiff();
+        dev.seed(9);
+        let (n, w, t) = (3, 5, 7);
+        let h = Tensor::<3>::random([n, w, t], Distribution::Normal(0.0, 1.0), &dev).require_grad();
+        let gb = Tensor::<3>::random([n, t, 2 * w], Distribution::Normal(0.0, 1.0), &dev).require_grad();
+        let r = Tensor::<3>::random([n, w, t], Distribution::Normal(0.0, 1.0), &dev);
+        let got = film(h.clone(), gb.clone());
+        let g2 = gb.clone().swap_dims(1, 2);
+        let want = h.clone() * (g2.clone().narrow(1, 0, w) + 1.0) + g2.narrow(1, w, w);
+        assert!(max_abs(got.clone() - want.clone()) < 1e-6, "forward");
+        let (gg, gw) = ((got * r.clone()).sum().backward(), (want * r).sum().backward());
+        assert!(max_abs(h.grad(&gg).expect("grad") - h.grad(&gw).expect("grad")) < 1e-5, "h gradient");
+        assert!(max_abs(gb.grad(&gg).expect("grad") - gb.grad(&gw).expect("grad")) < 1e-5, "gb gradient");
+    }
+
+    /// Skinning and its gradients for every input against the tensor-operation version.
+    #[test]
+    fn skin_matches_the_tensor_operations_and_so_do_its_gradients() {
+        let dev = Device::flex().autodiff();
+        dev.seed(13);
+        let (n, s) = (5, 7);
+        let normal = Distribution::Normal(0.0, 1.0);
+        let x = Tensor::<3>::random([n, s, 3], normal, &dev).require_grad();
+        let rot = Tensor::<4>::random([n, JOINTS, 3, 3], normal, &dev).require_grad();
+        let pos = Tensor::<3>::random([n, JOINTS, 3], normal, &dev).require_grad();
+        let joints = Tensor::<3>::random([n, JOINTS, 3], normal, &dev).require_grad();
+        let weights = Tensor::<2>::random([s, JOINTS], Distribution::Uniform(0.0, 1.0), &dev).require_grad();
+        let r = Tensor::<3>::random([n, s, 3], normal, &dev);
+        let got = skin(x.clone(), rot.clone(), pos.clone(), joints.clone(), weights.clone());
+        let want = skin_tensor_ops(x.clone(), rot.clone(), pos.clone(), joints.clone(), weights.clone());
+        assert!(max_abs(got.clone() - want.clone()) < 1e-5, "forward");
+        let (gg, gw) = ((got * r.clone()).sum().backward(), (want * r).sum().backward());
+        let flat = |t: burn::tensor::TensorData| t.try_to_vec::<f32>().expect("f32");
+        let grads = [
+            ("x", x.grad(&gg).map(|t| t.to_data()), x.grad(&gw).map(|t| t.to_data())),
+            ("rot", rot.grad(&gg).map(|t| t.to_data()), rot.grad(&gw).map(|t| t.to_data())),
+            ("pos", pos.grad(&gg).map(|t| t.to_data()), pos.grad(&gw).map(|t| t.to_data())),
+            ("joints", joints.grad(&gg).map(|t| t.to_data()), joints.grad(&gw).map(|t| t.to_data())),
+            ("weights", weights.grad(&gg).map(|t| t.to_data()), weights.grad(&gw).map(|t| t.to_data())),
+        ];
+        for (name, a, b) in grads {
+            let (a, b) = (flat(a.expect("grad")), flat(b.expect("grad")));
+            let err = a.iter().zip(&b).map(|(p, q)| (p - q).abs()).fold(0f32, f32::max);
+            assert!(err < 1e-4, "gradient of {name} off by {err}");
+        }
     }
 
     /// The vectorisable exp agrees with the library's to a few ulp over the whole clamp range.

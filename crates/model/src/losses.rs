@@ -215,12 +215,9 @@ impl FaceGeometry {
             };
             pos.push(pi);
         }
-        let mut world = Tensor::<3>::zeros([n, s, 3], &device);
-        for (i, (rot, pj)) in rots.into_iter().zip(pos).enumerate() {
-            let local = shaped.clone() - j.clone().narrow(1, i, 1); // [N, S, 3]
-            let wj = weights.clone().narrow(1, i, 1).unsqueeze_dim::<3>(0); // [1, S, 1]
-            world = world + (local.matmul(rot.swap_dims(1, 2)) + pj) * wj;
-        }
+        // Linear blend skinning: sum_i w_i (R_i (v - J_i) + p_i), one fused kernel on flex.
+        let world =
+            crate::kernels::skin(shaped, Tensor::stack(rots.to_vec(), 1), Tensor::cat(pos, 1), j, weights);
         let dt = dt.reshape([n, 1, 3]);
         (world + dt).reshape([p, l, s, 3])
     }

@@ -26,7 +26,7 @@ use burn::prelude::*;
 use duologue_params::X_DIM;
 
 use crate::config::ModelConfig;
-use crate::kernels::{attention as fused_attention, conv1d_same, silu};
+use crate::kernels::{attention as fused_attention, conv1d_same, film, group_norm, silu};
 use crate::profile::span;
 
 /// Conditioning of one batch (host-independent tensors on the model's device).
@@ -105,11 +105,7 @@ impl Film {
 
     /// `h` `[N, W, T]`, `emb` `[N, T, W]` -> `[N, W, T]`.
     fn forward(&self, h: Tensor<3>, emb: Tensor<3>) -> Tensor<3> {
-        let [_, w, _] = h.dims();
-        let gb = self.proj.forward(emb).swap_dims(1, 2); // [N, 2W, T]
-        let gamma = gb.clone().narrow(1, 0, w);
-        let beta = gb.narrow(1, w, w);
-        h * (gamma + 1.0) + beta
+        film(h, self.proj.forward(emb)) // gamma, beta from [N, T, 2W]
     }
 }
 
@@ -186,15 +182,15 @@ impl SubBlock {
 
     /// `h` `[N, W, T]`, `emb` `[N, T, W]` -> `[N, W, T]`.
     fn forward(&self, h: Tensor<3>, emb: Tensor<3>) -> Tensor<3> {
-        let r = span("groupnorm+silu", || silu(self.norm1.forward(h.clone())));
+        let r = span("groupnorm+silu", || group_norm(&self.norm1, h.clone(), true));
         let r = span("conv", || conv1d_same(&self.conv1, r));
-        let r = span("groupnorm+silu", || self.norm2.forward(r));
+        let r = span("groupnorm+silu", || group_norm(&self.norm2, r, false));
         let r = span("film", || self.film.forward(r, emb));
         let r = span("conv", || conv1d_same(&self.conv2, silu(r)));
         let mut h = span("residual add", || h + r);
         if let Some(Attn { norm, mha }) = &self.self_attn {
             h = span("self-attention", || {
-                let q = norm.forward(h.clone()).swap_dims(1, 2); // [N, T, W]
+                let q = group_norm(norm, h.clone(), false).swap_dims(1, 2); // [N, T, W]
                 let a = attend(mha, q.clone(), q);
                 h + a.swap_dims(1, 2)
             });
@@ -202,7 +198,7 @@ impl SubBlock {
         if let Some(Attn { norm, mha }) = &self.cross_attn {
             // Eq. 3-4: h'_A = Attn(Q_A, K_B, V_B), h'_B = Attn(Q_B, K_A, V_A), shared weights.
             h = span("cross-attention", || {
-                let q = norm.forward(h.clone()).swap_dims(1, 2); // [N, T, W]
+                let q = group_norm(norm, h.clone(), false).swap_dims(1, 2); // [N, T, W]
                 let kv = swap_streams(q.clone());
                 let a = attend(mha, q, kv);
                 h + a.swap_dims(1, 2)
@@ -402,8 +398,9 @@ impl DuoNet {
             let joined = span("residual add", || h + skips[i].clone());
             h = self.decoder[i].forward(joined, embs[i].clone());
         }
-        let y =
-            span("output conv", || conv1d_same(&self.output, silu(self.out_norm.forward(h))).swap_dims(1, 2)); // [N, L, 78]
+        let y = span("output conv", || {
+            conv1d_same(&self.output, group_norm(&self.out_norm, h, true)).swap_dims(1, 2)
+        }); // [N, L, 78]
         (y.clone().narrow(0, 0, b), y.narrow(0, b, b))
     }
 
