@@ -9,7 +9,6 @@
 //! spaces ("arm's" becomes "arm s", "L-shaped" becomes "l shaped") and a phrase matches when
 //! its words appear in a row.
 
-use crate::anchors;
 use crate::scene::{Level, Posture};
 
 /// A cue group: a name for features and details, and its phrases (normalised as [`words`]).
@@ -713,15 +712,10 @@ const GROUPS: &[Group] = &[
 const SEATS: &[&str] = &["bench", "sofa", "couch", "settee", "loveseat", "pew", "seater", "swing", "bed"];
 
 /// Names of the cue features, in feature order: one per group, then `seat-ends` (an `ends`
-/// phrase and a shared seat in one sentence), `explicit-distance`, then the scene anchor's
-/// ([`crate::anchors::feature_names`]).
+/// phrase and a shared seat in one sentence) and `explicit-distance` (the structured method
+/// appends the scene anchor features).
 pub fn feature_names() -> Vec<&'static str> {
-    GROUPS
-        .iter()
-        .map(|g| g.name)
-        .chain(["seat-ends", "explicit-distance"])
-        .chain(anchors::feature_names())
-        .collect()
+    GROUPS.iter().map(|g| g.name).chain(["seat-ends", "explicit-distance"]).collect()
 }
 
 /// True when the text puts the two at the ends or sides of one shared seat.
@@ -778,13 +772,12 @@ fn first_match(ws: &[String], group: &Group) -> Option<(usize, &'static str)> {
 }
 
 /// The cue features of a text: 1 for each group with a match, 1 for `seat-ends`, 1 when an
-/// explicit distance is stated, then the scene anchor's features ([`anchors::features`]).
+/// explicit distance is stated.
 pub fn features(text: &str) -> Vec<f32> {
     let ws = words(text);
     let mut f: Vec<f32> = GROUPS.iter().map(|g| f32::from(first_match(&ws, g).is_some())).collect();
     f.push(f32::from(seat_ends(&ws)));
     f.push(f32::from(explicit_distance(text).is_some()));
-    f.extend(anchors::features(text));
     f
 }
 
@@ -792,11 +785,7 @@ pub fn features(text: &str) -> Vec<f32> {
 /// matched (for `--details`).
 pub fn matched(text: &str) -> Vec<(&'static str, &'static str)> {
     let ws = words(text);
-    GROUPS
-        .iter()
-        .filter_map(|g| first_match(&ws, g).map(|(_, p)| (g.name, p)))
-        .chain(anchors::find(text).map(|an| ("anchor", an.phrase)))
-        .collect()
+    GROUPS.iter().filter_map(|g| first_match(&ws, g).map(|(_, p)| (g.name, p))).collect()
 }
 
 /// Word position of the first cue for `posture`, and the phrase, if the text mentions it.

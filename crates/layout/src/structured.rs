@@ -121,7 +121,7 @@ impl Weights {
     pub fn from_json(name: &str, json: &str) -> Result<Weights> {
         let err = |msg: String| LayoutError::Library { path: name.to_string(), msg };
         let w: Weights = serde_json::from_str(json).map_err(|e| err(e.to_string()))?;
-        if w.cues != cues::feature_names() {
+        if w.cues != cue_names() {
             return Err(err("cue features differ from this build's; retrain (README, Structured)".into()));
         }
         Ok(w)
@@ -203,7 +203,13 @@ impl Reading {
 fn features(text: &str, embedding: Option<&[f32]>) -> Vec<f32> {
     let mut f = embedding.map(<[f32]>::to_vec).unwrap_or_default();
     f.extend(cues::features(text));
+    f.extend(crate::anchors::features(text));
     f
+}
+
+/// Names of the non-embedding features: the cues', then the scene anchor's.
+fn cue_names() -> Vec<&'static str> {
+    cues::feature_names().into_iter().chain(crate::anchors::feature_names()).collect()
 }
 
 /// Standardised features with the embedding part scaled by `weight`.
@@ -470,7 +476,7 @@ pub fn train_on(sentences: &[&Labelled], embedder: &dyn TextEmbedder, fit: Fit) 
     Ok(Weights {
         version: 2,
         encoder: embedder.name(),
-        cues: cues::feature_names().into_iter().map(String::from).collect(),
+        cues: cue_names().into_iter().map(String::from).collect(),
         fit,
         embedding_weight: EMBEDDING_WEIGHT,
         trained_on: sentences.len(),
