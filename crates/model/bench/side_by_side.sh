@@ -8,7 +8,8 @@
 set -e
 BIN=${1:-}
 THREADS=${2:-$(nproc)}
-ARGS="--gen-reps 3 --train-steps 5 --batch 4"
+# Both trainers include the vertex-velocity loss through the face model, as duologue train does.
+ARGS="--gen-reps 3 --train-steps 5 --batch 4 --velocity"
 if [ -z "$BIN" ]; then
   BIN=$(cargo bench -p duologue-model --bench model --no-run 2>&1 | sed -n 's/.*Executable .*(\(.*\))/\1/p' | tail -1)
 fi

@@ -4,7 +4,12 @@ for the side-by-side speed comparison only. Same architecture, same parameter co
 configs (read from configs/*.toml). Not used by tests or CI (PyTorch is a ~5 GB install).
 
     python3 crates/model/bench/torch_model.py [paper|cpu ...] [--threads 2] [--gen-reps 3]
-        [--train-steps 6] [--batch 4]
+        [--train-steps 6] [--batch 4] [--velocity]
+
+`--velocity` adds the vertex-velocity loss as crates/model/src/losses.rs computes it (identity
+and expression blendshapes, the neck <- head <- eyes joint chain, 4-joint linear blend skinning
+of 256 vertices, for the prediction and the target), on a face geometry of the same shapes with
+random values: the operations and their sizes are the Rust trainer's, the numbers are not.
 """
 import argparse
 import math
@@ -196,7 +201,44 @@ def gaze(theta):
     return g / (g * g).sum(1, keepdim=True).add(1e-12).sqrt()
 
 
-def train_step(net, ema, opt, batch, lr_weights, theta_scale):
+class FaceGeometry:
+    """The velocity loss's geometry (losses.rs `FaceGeometry`): S vertices, random values."""
+
+    def __init__(self, s=256, n_expr=63):
+        g = torch.Generator().manual_seed(1)
+        r = lambda *shape: torch.randn(*shape, generator=g).to(torch.get_default_device())
+        self.s = s
+        self.template, self.identity, self.expression = r(1, s * 3), r(N_ID, s * 3) * 0.01, r(n_expr, s * 3) * 0.01
+        w = torch.rand(s, 4, generator=g).to(torch.get_default_device())
+        self.weights = w / w.sum(1, keepdim=True)
+        self.joint_basis = r(N_ID, 12) * 0.01
+        self.joint_rest = r(1, 12)
+
+    def vertices(self, x, betas):
+        """x [P, L, 78] (natural units), betas [P, 50] -> [P, L, S, 3]."""
+        p, l, _ = x.shape
+        n, s = p * l, self.s
+        idv = (betas @ self.identity)[:, None, :]
+        ex = (x[..., PSI].reshape(n, -1) @ self.expression).reshape(p, l, s * 3)
+        shaped = (ex + idv + self.template[None]).reshape(n, s, 3)
+        j = (self.joint_rest + betas @ self.joint_basis).reshape(p, 1, 4, 3).expand(p, l, 4, 3).reshape(n, 4, 3)
+        th = x[..., THETA].reshape(n, 12)
+        neck = rodrigues(th[:, 0:3])
+        head = neck @ rodrigues(th[:, 3:6])
+        rots = [neck, head, head @ rodrigues(th[:, 6:9]), head @ rodrigues(th[:, 9:12])]
+        parent = [None, 0, 1, 1]
+        pos = []
+        for i, par in enumerate(parent):
+            ji = j[:, i:i + 1]
+            pos.append(ji if par is None else pos[par] + (ji - j[:, par:par + 1]) @ rots[par].transpose(1, 2))
+        world = torch.zeros(n, s, 3)
+        for i in range(4):
+            local = shaped - j[:, i:i + 1]
+            world = world + (local @ rots[i].transpose(1, 2) + pos[i]) * self.weights[None, :, i:i + 1]
+        return (world + x[..., DT].reshape(n, 1, 3)).reshape(p, l, s, 3)
+
+
+def train_step(net, ema, opt, batch, lr_weights, theta_scale, face=None):
     za, zb, cond = batch
     b, l, _ = za.shape
     t = torch.rand(b)
@@ -211,6 +253,15 @@ def train_step(net, ema, opt, batch, lr_weights, theta_scale):
     gp = gaze((pred[..., THETA] / theta_scale).reshape(-1, 12))
     gt = gaze((tgt[..., THETA] / theta_scale).reshape(-1, 12))
     loss = loss + w["gaze"] * (1 - (gp * gt).sum(1)).mean()
+    if face is not None:
+        # Natural units (theta / theta_scale), both people's identities, vertex_unit 100.
+        inv = torch.ones(X_DIM)
+        inv[THETA] = 1 / theta_scale
+        inv[DT] = 1 / 10.0
+        betas = torch.cat([cond[6], cond[7]])
+        vel = lambda v: v[:, 1:] - v[:, :-1]
+        vp, vt = face.vertices(pred * inv, betas) * 100.0, face.vertices(tgt * inv, betas) * 100.0
+        loss = loss + w["velocity"] * ((vel(vp) - vel(vt)) ** 2).mean()
     opt.zero_grad(set_to_none=True)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -228,6 +279,7 @@ def main():
     ap.add_argument("--gen-reps", type=int, default=3)
     ap.add_argument("--train-steps", type=int, default=6)
     ap.add_argument("--batch", type=int, default=4)
+    ap.add_argument("--velocity", action="store_true", help="add the vertex-velocity loss (as duologue train)")
     ap.add_argument("--device", default="cpu", help="cpu or cuda (fp32; TF32 off so both sides do fp32 math)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -264,11 +316,12 @@ def main():
         opt = torch.optim.AdamW(net.parameters(), lr=1e-4, weight_decay=1e-4, eps=1e-5)
         b = args.batch
         batch = (torch.randn(b, l, X_DIM) * 0.1, torch.randn(b, l, X_DIM) * 0.1, mk(b))
-        weights = {"expression": 1.0, "rotation": 8.0, "translation": 1.0, "gaze": 5.0}
+        weights = {"expression": 1.0, "rotation": 8.0, "translation": 1.0, "gaze": 5.0, "velocity": 1.0}
+        face = FaceGeometry() if args.velocity else None
         ts = []
         for i in range(args.train_steps):
             s = time.perf_counter()
-            train_step(net, ema, opt, batch, weights, cfg["model"].get("scale", {}).get("theta", 4.0))
+            train_step(net, ema, opt, batch, weights, cfg["model"].get("scale", {}).get("theta", 4.0), face)
             if i > 0:
                 ts.append(time.perf_counter() - s)
         t = statistics.median(ts)

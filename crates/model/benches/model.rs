@@ -148,7 +148,8 @@ fn main() {
             init_from: None,
             resume: false,
             // `--velocity`: the vertex-velocity loss through the face model, as `duologue train`
-            // has it (the PyTorch twin does not yet, so the side-by-side leaves it out).
+            // has it (the PyTorch twin's `--velocity` is the same computation; side_by_side.sh
+            // passes it to both).
             face: args.iter().any(|a| a == "--velocity").then(|| {
                 FaceGeometry::from_face_model(FaceModel::shared(), c.train.loss.velocity_vertices)
                     .expect("face geometry")
