@@ -337,7 +337,8 @@ fn windows_on_the_other_branch_of_a_half_turn_join_without_a_spin() {
 /// its own channel (so the masks are the channels'), each person's lips move several times more
 /// while they speak alone than while they listen. Lip activity = sum over psi[0..20] of the
 /// absolute frame-to-frame change (eval's "lip speed"; the simulator's ground truth: 13x; the
-/// model shipped before the CPU-budget fine-tune: 1.0x and 0.9x, the current one about 2x).
+/// model shipped before the CPU-budget fine-tune: 1.0x and 0.9x, the default of 2026-12-05
+/// 2.1x and 2.4x, the current one 2.9x and 2.9x).
 #[test]
 fn the_built_in_model_moves_the_speakers_lips_not_the_listeners() {
     let g = duologue_pipeline::default_generator().expect("embedded default model");
@@ -367,6 +368,6 @@ fn the_built_in_model_moves_the_speakers_lips_not_the_listeners() {
         let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len() as f32;
         let ratio = mean(&speak) / mean(&listen);
         eprintln!("{who}: lips move {ratio:.2}x as much speaking as listening");
-        assert!(ratio >= 1.6, "{who}: lips move {ratio:.2}x as much speaking as listening");
+        assert!(ratio >= 2.4, "{who}: lips move {ratio:.2}x as much speaking as listening");
     }
 }
