@@ -11,6 +11,21 @@ use burn::backend::{Autodiff, TensorMetadata};
 
 use super::{KernelGrads, Kernels};
 
+/// Registers each parent's gradient, in order; parents that need none are `None` (their
+/// gradient, computed anyway by the fused kernel, is dropped).
+fn register_each<B: KernelGrads, P>(
+    grads: &mut Gradients,
+    parents: impl IntoIterator<Item = Option<P>>,
+    values: impl IntoIterator<Item = B::FloatTensorPrimitive>,
+    id: impl Fn(&P) -> NodeId,
+) {
+    for (node, g) in parents.into_iter().zip(values) {
+        if let Some(node) = node {
+            grads.register::<B>(id(&node), g);
+        }
+    }
+}
+
 /// The backward step of [`Kernels::conv1d_same`] under autodiff.
 #[derive(Debug)]
 struct ConvSameBackward;
@@ -55,11 +70,7 @@ impl<B: KernelGrads> Backward<B, 3> for AttentionBackward {
         let k = checkpointer.retrieve_node_output::<B::FloatTensorPrimitive>(ks);
         let v = checkpointer.retrieve_node_output::<B::FloatTensorPrimitive>(vs);
         let (dq, dk, dv) = B::attention_grads(q, k, v, grad);
-        for (node, g) in [(node_q, dq), (node_k, dk), (node_v, dv)] {
-            if let Some(node) = node {
-                grads.register::<B>(node.id, g);
-            }
-        }
+        register_each::<B, _>(grads, [node_q, node_k, node_v], [dq, dk, dv], |n| n.id);
     }
 }
 
@@ -96,11 +107,7 @@ impl<B: KernelGrads> Backward<B, 3> for GroupNormBackward {
         let gamma = checkpointer.retrieve_node_output::<B::FloatTensorPrimitive>(gs);
         let beta = checkpointer.retrieve_node_output::<B::FloatTensorPrimitive>(bs);
         let (dx, dgamma, dbeta) = B::group_norm_grads(x, gamma, beta, grad, groups, eps, silu);
-        for (node, g) in [(node_x, dx), (node_g, dgamma), (node_b, dbeta)] {
-            if let Some(node) = node {
-                grads.register::<B>(node.id, g);
-            }
-        }
+        register_each::<B, _>(grads, [node_x, node_g, node_b], [dx, dgamma, dbeta], |n| n.id);
     }
 }
 
@@ -117,11 +124,7 @@ impl<B: KernelGrads> Backward<B, 2> for FilmBackward {
         let h = checkpointer.retrieve_node_output::<B::FloatTensorPrimitive>(ops.state.0);
         let gb = checkpointer.retrieve_node_output::<B::FloatTensorPrimitive>(ops.state.1);
         let (dh, dgb) = B::film_grads(h, gb, grad);
-        for (node, g) in [(node_h, dh), (node_gb, dgb)] {
-            if let Some(node) = node {
-                grads.register::<B>(node.id, g);
-            }
-        }
+        register_each::<B, _>(grads, [node_h, node_gb], [dh, dgb], |n| n.id);
     }
 }
 
@@ -137,11 +140,7 @@ impl<B: KernelGrads> Backward<B, 5> for SkinBackward {
         let [x, r, p, j, w] =
             ops.state.map(|id| checkpointer.retrieve_node_output::<B::FloatTensorPrimitive>(id));
         let gs = B::skin_grads(x, r, p, j, w, grad);
-        for (node, g) in ops.parents.into_iter().zip(gs) {
-            if let Some(node) = node {
-                grads.register::<B>(node.id, g);
-            }
-        }
+        register_each::<B, _>(grads, ops.parents, gs, |n| n.id);
     }
 }
 
@@ -154,25 +153,22 @@ impl<B: Kernels + KernelGrads, C: CheckpointStrategy> Kernels for Autodiff<B, C>
         weights: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
         let nodes = [x.node(), rot.node(), pos.node(), joints.node(), weights.node()];
+        let forward = |[x, r, p, j, w]: [FloatTensor<Self>; 5]| {
+            B::skin(
+                x.into_primitive(),
+                r.into_primitive(),
+                p.into_primitive(),
+                j.into_primitive(),
+                w.into_primitive(),
+            )
+        };
+        let inputs = [x, rot, pos, joints, weights];
         match SkinBackward.prepare::<C>(nodes).compute_bound().stateful() {
             OpsKind::Tracked(mut prep) => {
-                let state = [&x, &rot, &pos, &joints, &weights].map(|t| prep.checkpoint(t));
-                let out = B::skin(
-                    x.into_primitive(),
-                    rot.into_primitive(),
-                    pos.into_primitive(),
-                    joints.into_primitive(),
-                    weights.into_primitive(),
-                );
-                prep.finish(state, out)
+                let state = inputs.each_ref().map(|t| prep.checkpoint(t));
+                prep.finish(state, forward(inputs))
             }
-            OpsKind::UnTracked(prep) => prep.finish(B::skin(
-                x.into_primitive(),
-                rot.into_primitive(),
-                pos.into_primitive(),
-                joints.into_primitive(),
-                weights.into_primitive(),
-            )),
+            OpsKind::UnTracked(prep) => prep.finish(forward(inputs)),
         }
     }
 
@@ -184,29 +180,24 @@ impl<B: Kernels + KernelGrads, C: CheckpointStrategy> Kernels for Autodiff<B, C>
         eps: f64,
         silu: bool,
     ) -> FloatTensor<Self> {
-        match GroupNormBackward.prepare::<C>([x.node(), gamma.node(), beta.node()]).compute_bound().stateful()
-        {
-            OpsKind::Tracked(mut prep) => {
-                let state =
-                    (prep.checkpoint(&x), prep.checkpoint(&gamma), prep.checkpoint(&beta), groups, eps, silu);
-                let out = B::group_norm_fused(
-                    x.into_primitive(),
-                    gamma.into_primitive(),
-                    beta.into_primitive(),
-                    groups,
-                    eps,
-                    silu,
-                );
-                prep.finish(state, out)
-            }
-            OpsKind::UnTracked(prep) => prep.finish(B::group_norm_fused(
+        let forward = |x: FloatTensor<Self>, gamma: FloatTensor<Self>, beta: FloatTensor<Self>| {
+            B::group_norm_fused(
                 x.into_primitive(),
                 gamma.into_primitive(),
                 beta.into_primitive(),
                 groups,
                 eps,
                 silu,
-            )),
+            )
+        };
+        match GroupNormBackward.prepare::<C>([x.node(), gamma.node(), beta.node()]).compute_bound().stateful()
+        {
+            OpsKind::Tracked(mut prep) => {
+                let state =
+                    (prep.checkpoint(&x), prep.checkpoint(&gamma), prep.checkpoint(&beta), groups, eps, silu);
+                prep.finish(state, forward(x, gamma, beta))
+            }
+            OpsKind::UnTracked(prep) => prep.finish(forward(x, gamma, beta)),
         }
     }
 
