@@ -217,7 +217,7 @@ impl FaceGeometry {
         }
         // Linear blend skinning: sum_i w_i (R_i (v - J_i) + p_i), one fused kernel on flex.
         let world =
-            crate::kernels::skin(shaped, Tensor::stack(rots.to_vec(), 1), Tensor::cat(pos, 1), j, weights);
+            crate::kernels::skin(shaped, Tensor::stack(rots.into(), 1), Tensor::cat(pos, 1), j, weights);
         let dt = dt.reshape([n, 1, 3]);
         (world + dt).reshape([p, l, s, 3])
     }

@@ -4,7 +4,7 @@
 use burn::tensor::ops::ConvOptions;
 use rayon::prelude::*;
 
-use super::cpu::{gemm, Mat};
+use super::cpu::{add_into, gemm, Mat};
 
 /// burn's convolution options for the same operation (the fallback for non-f32 data).
 pub(super) fn options(kernel: usize, stride: usize) -> ConvOptions<1> {
@@ -124,13 +124,7 @@ pub(super) fn weight_grad_f32(x: &[f32], g: &[f32], d: Dims) -> Vec<f32> {
         .into_par_iter()
         .fold(|| (vec![0f32; d.co * rows], vec![0f32; rows * d.to]), per_clip)
         .map(|(acc, _)| acc)
-        .reduce(
-            || vec![0f32; d.co * rows],
-            |mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                a
-            },
-        )
+        .reduce(|| vec![0f32; d.co * rows], add_into)
 }
 
 /// Input gradient: per clip `W^T [Ci k, Co] grad_n [Co, To]`, folded back by col2im.

@@ -21,6 +21,25 @@ pub fn exp_f32(x: f32) -> f32 {
     y * f32::from_bits(((n as i32 + 127) as u32) << 23)
 }
 
+/// `1 / (1 + exp(-x))` with [`exp_f32`].
+#[inline(always)]
+pub(super) fn sigmoid_f32(x: f32) -> f32 {
+    1.0 / (1.0 + exp_f32(-x))
+}
+
+/// SiLU's derivative `s (1 + x (1 - s))`, `s = sigmoid(x)`.
+#[inline(always)]
+pub(super) fn silu_slope(x: f32) -> f32 {
+    let s = sigmoid_f32(x);
+    s * (1.0 + x * (1.0 - s))
+}
+
+/// `a + b` elementwise into `a` (the reduction step of per-thread accumulators).
+pub(super) fn add_into(mut a: Vec<f32>, b: Vec<f32>) -> Vec<f32> {
+    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+    a
+}
+
 /// Runs `f` compiled for the best SIMD level of this CPU (AVX-512 / AVX2 / baseline), so that
 /// plain loops inside it vectorise with those instructions.
 #[inline(always)]

@@ -2,14 +2,14 @@
 
 use rayon::prelude::*;
 
-use super::cpu::{dot_lanes, exp_f32, simd, sum_lanes, LANES};
+use super::cpu::{dot_lanes, sigmoid_f32, silu_slope, simd, sum_lanes, LANES};
 
 pub(super) fn silu_f32(x: &[f32]) -> Vec<f32> {
     let mut out = vec![0f32; x.len()];
     out.par_chunks_mut(1 << 14).zip(x.par_chunks(1 << 14)).for_each(|(o, x)| {
         simd(
             #[inline(always)]
-            || o.iter_mut().zip(x).for_each(|(o, x)| *o = x / (1.0 + exp_f32(-x))),
+            || o.iter_mut().zip(x).for_each(|(o, x)| *o = x * sigmoid_f32(*x)),
         )
     });
     out
@@ -23,8 +23,7 @@ pub(super) fn silu_grad_f32(x: &[f32], g: &[f32]) -> Vec<f32> {
                 #[inline(always)]
                 || {
                     for ((o, x), g) in o.iter_mut().zip(x).zip(g) {
-                        let s = 1.0 / (1.0 + exp_f32(-x));
-                        *o = g * s * (1.0 + x * (1.0 - s));
+                        *o = g * silu_slope(*x);
                     }
                 },
             )
@@ -49,7 +48,8 @@ impl GnDims {
     }
 }
 
-/// Mean and `1 / sqrt(var + eps)` of one group's values (two passes, in f64 sums of lanes).
+/// Mean and `1 / sqrt(var + eps)` of one group's values (two passes, f32 sums in lanes; the
+/// divisions and the root in f64).
 #[inline(always)]
 pub(super) fn group_stats(v: &[f32], eps: f64) -> (f32, f32) {
     let mean = f64::from(sum_lanes(v)) / v.len() as f64;
@@ -89,7 +89,7 @@ pub(super) fn group_norm_f32(
                     if silu {
                         orow.iter_mut().zip(xrow).for_each(|(o, x)| {
                             let z = x * a + b;
-                            *o = z / (1.0 + exp_f32(-z));
+                            *o = z * sigmoid_f32(z);
                         });
                     } else {
                         orow.iter_mut().zip(xrow).for_each(|(o, x)| *o = x * a + b);
@@ -139,11 +139,7 @@ pub(super) fn group_norm_grads_f32(
                             let ch = grp * cpg + ci;
                             let (gm, bt) = (gamma[ch], beta[ch]);
                             if silu {
-                                dzr.iter_mut().zip(hr).for_each(|(dv, h)| {
-                                    let z = h * gm + bt;
-                                    let s = 1.0 / (1.0 + exp_f32(-z));
-                                    *dv *= s * (1.0 + z * (1.0 - s));
-                                });
+                                dzr.iter_mut().zip(hr).for_each(|(dv, h)| *dv *= silu_slope(h * gm + bt));
                             }
                             dgbg[ci] = [dot_lanes(dzr, hr), sum_lanes(dzr)];
                         }

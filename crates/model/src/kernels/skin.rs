@@ -3,6 +3,8 @@
 use burn::prelude::*;
 use rayon::prelude::*;
 
+use super::cpu::add_into;
+
 /// Joints of [`Kernels::skin`].
 pub(super) const JOINTS: usize = 4;
 
@@ -66,7 +68,6 @@ pub(super) fn skin_grads_f32(
     g: &[f32],
     s: usize,
 ) -> [Vec<f32>; 5] {
-    let n = x.len() / (3 * s);
     let mut dx = vec![0f32; x.len()];
     let mut drot = vec![0f32; rot.len()];
     let mut dpos = vec![0f32; pos.len()];
@@ -105,14 +106,7 @@ pub(super) fn skin_grads_f32(
                 dw
             },
         )
-        .reduce(
-            || vec![0f32; s * JOINTS],
-            |mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                a
-            },
-        );
-    let _ = n;
+        .reduce(|| vec![0f32; s * JOINTS], add_into);
     [dx, drot, dpos, djoint, dw]
 }
 
