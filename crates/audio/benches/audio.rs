@@ -2,7 +2,7 @@
 //!
 //! 1. decode + resample + log-mel on 10 minutes of 44.1 kHz stereo (WAV, and MP3 when ffmpeg
 //!    is installed), in x real time;
-//! 2. WebRTC VAD, Silero VAD, GE2E (diarisation windows) speed, x real time;
+//! 2. WebRTC VAD, Silero VAD, GE2E (diarisation windows), Whisper tiny's encoder speed;
 //! 3. diarisation error rate on simulated two-voice conversations (espeak-ng) at several
 //!    overlap ratios: the fraction of 25 fps frames whose (A speaks, B speaks) pair differs
 //!    from the reference after the better of the two A/B assignments. The reference is the
@@ -12,6 +12,8 @@ use duologue_audio::diarize::DiarizeConfig;
 use duologue_audio::ge2e::Ge2e;
 use duologue_audio::silero::SileroVad;
 use duologue_audio::vad::webrtc_probs;
+use duologue_audio::whisper::Whisper;
+use duologue_audio::FeatureExtractor;
 use duologue_audio::{
     decode_file, masks_from_audio, masks_from_audio_with, ChannelMode, LogMel, LogMelConfig, MaskOptions,
 };
@@ -164,6 +166,22 @@ fn main() {
     let p = silero.probs(&mono[..(120.0 * 16000.0) as usize]).expect("silero run");
     let t = t0.elapsed().as_secs_f32();
     println!("Silero VAD (burn flex CPU): {} chunks of 32 ms, {:.0}x real time", p.len(), 120.0 / t);
+    match Whisper::find() {
+        Ok(w) => {
+            for len in [10.0f32, 120.0] {
+                let t0 = Instant::now();
+                let f = w.features(&mono[..(len * 16000.0) as usize]).expect("whisper");
+                let t = t0.elapsed().as_secs_f32();
+                println!(
+                    "Whisper tiny encoder features (burn flex CPU), {len:.0} s: {} frames x {} in {t:.2} s = {:.3}x real time",
+                    f.frames,
+                    f.dim,
+                    t / len
+                );
+            }
+        }
+        Err(e) => println!("Whisper tiny: not measured ({e})"),
+    }
     let ge2e_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("weights/ge2e_resemblyzer.safetensors");
     let ge2e = Ge2e::open(&ge2e_path).ok();
     if let Some(enc) = &ge2e {

@@ -4,13 +4,15 @@
 //! - [`decode`]: any file (wav/flac/mp3/ogg/m4a/...) -> 16 kHz mono or two tracks, streaming;
 //!   [`resample`]: the band-limited conversion to 16 kHz; [`wav`]: the one 16-bit WAV writer.
 //! - [`features`]: the [`FeatureExtractor`] trait, audio -> `[frames at 25 fps, D]`;
-//!   [`mel::LogMel`] is the embedded default, [`wav2vec2::Wav2Vec2`] the paper's (HF weights).
+//!   [`mel::LogMel`] is the embedded default, [`wav2vec2::Wav2Vec2`] the paper's (HF weights),
+//!   [`whisper::Whisper`] a real-speech encoder (CTranslate2 weights read by [`ct2`]).
 //! - [`vad`]: WebRTC voice activity at 25 fps; [`silero`]: Silero VAD in burn.
 //! - [`diarize`]: two people from one mono mix (embeddings + 2-way clustering); [`ge2e`]: the
 //!   GE2E speaker encoder (Resemblyzer weights) in burn.
 //! - [`mask`]: soft masks in [0, 1] and their summary; [`pipeline`] ties it all together.
 #![deny(missing_docs)]
 
+pub mod ct2;
 pub mod decode;
 pub mod diarize;
 mod error;
@@ -27,6 +29,7 @@ pub mod silero;
 pub mod vad;
 pub mod wav;
 pub mod wav2vec2;
+pub mod whisper;
 pub mod weights;
 
 pub use decode::{decode_file, decode_pair, AudioStream, ChannelMode, Decoded, SourceInfo, Warning};
