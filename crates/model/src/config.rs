@@ -30,6 +30,11 @@ pub struct ModelConfig {
     pub frames: usize,
     /// Per-frame audio feature width (paper: 768 Wav2Vec 2.0; ours: 80 log-mel by default).
     pub audio_dim: usize,
+    /// Which audio features the model hears, by the name `duologue_audio::extractor` knows:
+    /// "logmel" (80 bands, built in) or "whisper-tiny" (Whisper tiny's encoder, 384), and
+    /// `audio_dim` must be that extractor's width. Training, evaluation and generation all
+    /// compute what the checkpoint names. Absent in older files: "logmel".
+    pub features: String,
     /// Width of the speaker-role embeddings e_speak / e_listen (paper §3.3 eq. 5; unstated).
     pub role_dim: usize,
     /// Convolution kernel size along time.
@@ -93,6 +98,7 @@ impl Default for ModelConfig {
             groups: 32,
             frames: duologue_params::WINDOW,
             audio_dim: 80,
+            features: "logmel".into(),
             role_dim: 64,
             kernel: 3,
             scale: XScale::default(),
@@ -148,6 +154,9 @@ impl ModelConfig {
         }
         if self.audio_dim == 0 || self.role_dim == 0 {
             return bad("audio_dim and role_dim must be positive".into());
+        }
+        if self.features.is_empty() {
+            return bad("features must name an audio feature extractor (\"logmel\", \"whisper-tiny\")".into());
         }
         if self.gated_audio && !self.role_embedding {
             return bad(

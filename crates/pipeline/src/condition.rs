@@ -1,8 +1,9 @@
 //! What the model is conditioned on for a whole recording (paper §3.3, DESIGN §1): the mix's
-//! log-mel features, both speaker masks, the layout's first-frame positions and identities.
+//! audio features (the extractor the model names), both speaker masks, the layout's
+//! first-frame positions and identities.
 
 use crate::{PipelineError, Result};
-use duologue_audio::{mel::frames_for, LogMel, LogMelConfig, MaskOptions, MixReport};
+use duologue_audio::{mel::frames_for, FeatureExtractor, MaskOptions, MixReport};
 use duologue_layout::Layout;
 use duologue_params::rng::Xoshiro256;
 use duologue_params::{HOP, N_ID};
@@ -30,11 +31,13 @@ pub struct Conditioning {
     /// sampling crops again; [`EDGE_MARGIN`] from [`Conditioning::from_mix`], 0 for none).
     /// Generation then also runs `lead` frames past the recording's end.
     pub lead: usize,
-    /// Log-mel features `[N' * D]`, row-major: `lead` frames of silence, the recording's N
+    /// Audio features `[N' * D]`, row-major: `lead` frames of silence, the recording's N
     /// frames, then silence, N' >= `lead + N + lead` and >= one window.
     pub features: Vec<f32>,
     /// Feature width D.
     pub dim: usize,
+    /// The extractor's name (`FeatureExtractor::name`, what a model's `features` must say).
+    pub feature_name: String,
     /// A's soft speaker mask `[N]` in [0, 1].
     pub m_a: Vec<f32>,
     /// B's soft speaker mask `[N]`.
@@ -51,15 +54,17 @@ pub struct Conditioning {
 
 impl Conditioning {
     /// From decoded 16 kHz audio: one mixed track (A = who speaks first) or two tracks (A, B).
-    /// Features are of the mix; shorter than `min_frames` is padded with silence for them.
+    /// Features (`features`, the extractor the model names) are of the mix; shorter than
+    /// `min_frames` is padded with silence for them.
     pub fn from_audio(
         tracks: &[Vec<f32>],
         layout: &Layout,
         betas: (Vec<f32>, Vec<f32>),
         masks: &MaskOptions,
+        features: &dyn FeatureExtractor,
         min_frames: usize,
     ) -> Result<Self> {
-        Self::from_audio_report(tracks, layout, betas, masks, min_frames).map(|(c, _)| c)
+        Self::from_audio_report(tracks, layout, betas, masks, features, min_frames).map(|(c, _)| c)
     }
 
     /// [`Self::from_audio`] plus, for one mixed track, what splitting it into two voices found
@@ -69,6 +74,7 @@ impl Conditioning {
         layout: &Layout,
         betas: (Vec<f32>, Vec<f32>),
         masks: &MaskOptions,
+        features: &dyn FeatureExtractor,
         min_frames: usize,
     ) -> Result<(Self, Option<MixReport>)> {
         let samples = tracks.first().map_or(0, Vec::len);
@@ -83,47 +89,48 @@ impl Conditioning {
         // The conversation as one signal. One track is used as it is: no second copy of an
         // hours-long recording before the padded one.
         let cond = match tracks {
-            [one] => Self::from_mix(one, (m_a, m_b), t0, betas, min_frames),
+            [one] => Self::from_mix(one, (m_a, m_b), t0, betas, features, min_frames)?,
             _ => {
                 let mix: Vec<f32> = (0..samples)
                     .map(|i| tracks.iter().map(|t| t[i]).sum::<f32>() / tracks.len() as f32)
                     .collect();
-                Self::from_mix(&mix, (m_a, m_b), t0, betas, min_frames)
+                Self::from_mix(&mix, (m_a, m_b), t0, betas, features, min_frames)?
             }
         };
         Ok((cond, report))
     }
 
     /// From the 16 kHz mix, both masks (resized to the mix's frames), the first-frame positions
-    /// and identities of A and B: log-mel features of the
-    /// mix with [`EDGE_MARGIN`] frames of silence before it and at least as many after, padded
-    /// to at least `min_frames` (one window) in all.
+    /// and identities of A and B: `features` of the mix with [`EDGE_MARGIN`] frames of silence
+    /// before it and at least as many after, padded to at least `min_frames` (one window) in
+    /// all.
     pub fn from_mix(
         mix: &[f32],
         (mut m_a, mut m_b): (Vec<f32>, Vec<f32>),
         [t0_a, t0_b]: [[f32; 3]; 2],
         (beta_a, beta_b): (Vec<f32>, Vec<f32>),
+        features: &dyn FeatureExtractor,
         min_frames: usize,
-    ) -> Self {
+    ) -> Result<Self> {
         let frames = frames_for(mix.len());
         m_a.resize(frames, 0.0);
         m_b.resize(frames, 0.0);
         let lead = EDGE_MARGIN;
-        let total = (frames + 2 * lead).max(min_frames);
-        // Silence rows around the recording's own features (no padded copy of the audio: an
-        // hours-long recording stays one buffer).
-        let mel = LogMel::new(LogMelConfig::default());
-        let dim = mel.dim();
-        let silence = mel.compute(&[0.0; HOP]);
-        let own = mel.compute(mix);
-        let mut features = Vec::with_capacity(total.max(lead + own.len() / dim.max(1)) * dim);
-        (0..lead).for_each(|_| features.extend_from_slice(&silence[..dim]));
-        features.extend_from_slice(&own);
-        drop(own);
-        while features.len() < total * dim {
-            features.extend_from_slice(&silence[..dim]);
-        }
-        Self { frames, lead, features, dim, m_a, m_b, t0_a, t0_b, beta_a, beta_b }
+        let dim = features.dim();
+        let data = features.features_padded(mix, lead, min_frames).map_err(PipelineError::Features)?;
+        Ok(Self {
+            frames,
+            lead,
+            features: data,
+            dim,
+            feature_name: features.name().to_string(),
+            m_a,
+            m_b,
+            t0_a,
+            t0_b,
+            beta_a,
+            beta_b,
+        })
     }
 
     /// True when neither person speaks anywhere (masks never reach 0.5).

@@ -53,14 +53,21 @@ pub enum PipelineError {
         /// Samples in the input.
         samples: usize,
     },
-    /// The model expects other audio features than the pipeline computes.
-    #[error("the model expects {model}-dim audio features, the pipeline computes {ours}-dim log-mel")]
+    /// The model expects other audio features than the conditioning holds.
+    #[error("the model expects {model_name} audio features ({model} per frame), the conditioning holds {ours_name} ({ours})")]
     FeatureDim {
+        /// The checkpoint's `model.features`.
+        model_name: String,
         /// The checkpoint's `model.audio_dim`.
         model: usize,
-        /// What the pipeline computes.
+        /// The extractor the conditioning was computed with.
+        ours_name: String,
+        /// Its width.
         ours: usize,
     },
+    /// The model's audio feature extractor cannot be built (unknown name, weights missing).
+    #[error("audio features: {0}")]
+    Features(duologue_audio::AudioError),
     /// Inputs that do not fit together (track count, lengths, identity size, overlap).
     #[error("{0}")]
     Input(String),

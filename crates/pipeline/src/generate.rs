@@ -42,8 +42,13 @@ pub fn generate_until(
     stop: &dyn Fn() -> bool,
 ) -> Result<Duo> {
     let cfg = generator.config();
-    if cfg.model.audio_dim != cond.dim {
-        return Err(PipelineError::FeatureDim { model: cfg.model.audio_dim, ours: cond.dim });
+    if cfg.model.audio_dim != cond.dim || cfg.model.features != cond.feature_name {
+        return Err(PipelineError::FeatureDim {
+            model_name: cfg.model.features.clone(),
+            model: cfg.model.audio_dim,
+            ours_name: cond.feature_name.clone(),
+            ours: cond.dim,
+        });
     }
     let l = cfg.model.frames;
     let opts = GenerateOptions {

@@ -267,9 +267,17 @@ pub fn execute_with(
     }
     let l = generator.config().model.frames;
     let betas = job.identities.clone().unwrap_or_else(|| random_betas(job.opts.seed));
-    let (cond, mix) =
-        Conditioning::from_audio_report(&decoded.tracks, &layout, betas, &MaskOptions::default(), l)
-            .map_err(|e| PipelineError::Recording { path: main.clone(), source: Box::new(e) })?;
+    let features =
+        duologue_audio::extractor(&generator.config().model.features).map_err(PipelineError::Features)?;
+    let (cond, mix) = Conditioning::from_audio_report(
+        &decoded.tracks,
+        &layout,
+        betas,
+        &MaskOptions::default(),
+        features.as_ref(),
+        l,
+    )
+    .map_err(|e| PipelineError::Recording { path: main.clone(), source: Box::new(e) })?;
     if let Some(why) = mix.as_ref().and_then(|m| m.one_voice.as_ref()) {
         warn(format!("{}: {}", main.display(), Warning::OneVoice { why: why.clone() }), on);
     }

@@ -1,7 +1,7 @@
 //! The generate pipeline on a real recording with an untrained tiny network (configs/tiny.toml,
 //! L = 50): windowing over 113 frames, continuous joins, determinism, .npz round trip.
 
-use duologue_audio::{decode_file, ChannelMode, MaskOptions};
+use duologue_audio::{decode_file, ChannelMode, LogMel, LogMelConfig, MaskOptions};
 use duologue_layout::Layout;
 use duologue_model::burn::prelude::Device;
 use duologue_model::{Config, DuoNet, Generator};
@@ -17,6 +17,11 @@ fn window_starts(n: usize, l: usize, overlap: usize) -> Vec<usize> {
 }
 use std::path::PathBuf;
 
+/// The features the test networks (configs/tiny.toml) and the default model hear.
+fn logmel() -> LogMel {
+    LogMel::new(LogMelConfig::default())
+}
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -31,7 +36,7 @@ fn generator() -> Generator {
 fn conditioning(layout: &Layout) -> Conditioning {
     let path = root().join("crates/audio/tests/fixtures/dialog_stereo.ogg");
     let d = decode_file(&path, ChannelMode::Stereo).expect("decode fixture");
-    Conditioning::from_audio(&d.tracks, layout, random_betas(1), &MaskOptions::default(), 50)
+    Conditioning::from_audio(&d.tracks, layout, random_betas(1), &MaskOptions::default(), &logmel(), 50)
         .expect("conditioning")
 }
 
@@ -113,7 +118,7 @@ fn short_audio_is_padded_and_cut_back_and_tiny_audio_is_an_error() {
     let g = generator();
     // 0.5 s of silence: 13 frames, one padded window; no speech is not an error.
     let cond =
-        Conditioning::from_audio(&[vec![0.0; 8000]], &layout, random_betas(0), &MaskOptions::default(), 50)
+        Conditioning::from_audio(&[vec![0.0; 8000]], &layout, random_betas(0), &MaskOptions::default(), &logmel(), 50)
             .expect("conditioning");
     assert!(cond.silent());
     let opts = GenerateOptions { steps: Some(1), ..GenerateOptions::default() };
@@ -122,9 +127,38 @@ fn short_audio_is_padded_and_cut_back_and_tiny_audio_is_an_error() {
     assert!(duo.a.x.as_slice().iter().all(|v| v.is_finite()));
     // Less than one frame of audio.
     let err =
-        Conditioning::from_audio(&[vec![0.0; 100]], &layout, random_betas(0), &MaskOptions::default(), 50)
+        Conditioning::from_audio(&[vec![0.0; 100]], &layout, random_betas(0), &MaskOptions::default(), &logmel(), 50)
             .unwrap_err();
     assert!(err.to_string().contains("too short"), "{err}");
+}
+
+#[test]
+fn a_model_hears_the_features_it_names_and_refuses_others() {
+    let layout = Layout::face_to_face();
+    let hello = decode_file(&root().join("crates/audio/tests/fixtures/hello.wav"), ChannelMode::Mix).unwrap();
+    let mel_cond =
+        Conditioning::from_audio(&hello.tracks, &layout, random_betas(0), &MaskOptions::default(), &logmel(), 50)
+            .expect("conditioning");
+    assert_eq!((mel_cond.feature_name.as_str(), mel_cond.dim), ("logmel", 80));
+    // A tiny network that hears Whisper tiny's encoder (384 per frame).
+    let mut c = Config::load(&root().join("configs/tiny.toml")).expect("configs/tiny.toml");
+    c.model.features = "whisper-tiny".into();
+    c.model.audio_dim = 384;
+    let dev = Device::flex();
+    dev.seed(7);
+    let g = Generator::new(DuoNet::new(&c.model, &dev), c, dev);
+    let opts = GenerateOptions { steps: Some(1), ..GenerateOptions::default() };
+    let err = generate(&g, &mel_cond, &opts, &mut |_, _| {}).unwrap_err().to_string();
+    assert!(err.contains("whisper-tiny") && err.contains("logmel"), "{err}");
+    let whisper = duologue_audio::extractor("whisper-tiny").expect("Whisper weights (scripts/setup.sh)");
+    let cond =
+        Conditioning::from_audio(&hello.tracks, &layout, random_betas(0), &MaskOptions::default(), whisper.as_ref(), 50)
+            .expect("conditioning");
+    // Lead-in, 38 frames of speech, tail, padded to the 50-frame window: all 384 wide.
+    assert_eq!((cond.dim, cond.features.len()), (384, 50 * 384));
+    let duo = generate(&g, &cond, &opts, &mut |_, _| {}).expect("generate with Whisper features");
+    assert_eq!(duo.frames(), 38);
+    assert!(duo.a.x.as_slice().iter().chain(duo.b.x.as_slice()).all(|v| v.is_finite()));
 }
 
 #[test]
@@ -212,6 +246,7 @@ fn windows_of_250_frames_join_continuously_and_the_last_one_is_not_padded() {
         lead: 0,
         features: vec![0.0; n * d],
         dim: d,
+        feature_name: "logmel".into(),
         m_a: vec![1.0; n],
         m_b: vec![1.0; n],
         t0_a: [0.0, 0.0, -0.5],
@@ -262,6 +297,7 @@ fn the_built_in_default_model_loads_and_gives_whole_results() {
         &Layout::face_to_face(),
         random_betas(3),
         &MaskOptions::default(),
+        &logmel(),
         cfg.frames,
     )
     .expect("conditioning");
@@ -349,6 +385,7 @@ fn the_built_in_model_moves_the_speakers_lips_not_the_listeners() {
         &Layout::face_to_face(),
         random_betas(1),
         &MaskOptions::default(),
+        &logmel(),
         g.config().model.frames,
     )
     .expect("conditioning");

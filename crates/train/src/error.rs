@@ -23,6 +23,14 @@ pub enum TrainDataError {
         /// Underlying error.
         source: duologue_audio::AudioError,
     },
+    /// The configuration's `model.features` names no extractor, or its weights cannot load.
+    #[error("{path}: model.features: {source}")]
+    Extractor {
+        /// The configuration file.
+        path: PathBuf,
+        /// What the audio front-end said.
+        source: duologue_audio::AudioError,
+    },
     /// The datasets hold more windows than the memory bound allows.
     #[error("{dir}: more than {max} training windows (raise --max-windows or use fewer clips)")]
     TooMany {
@@ -53,10 +61,12 @@ pub enum TrainDataError {
         kind: String,
     },
     /// The configuration's audio width differs from the front-end's.
-    #[error("{path}: model.audio_dim is {model} but the log-mel front-end gives {ours}")]
+    #[error("{path}: model.audio_dim is {model} but the {name} features are {ours} wide")]
     FeatureDim {
         /// The configuration file.
         path: PathBuf,
+        /// The extractor (`model.features`).
+        name: String,
         /// The config's `model.audio_dim`.
         model: usize,
         /// The front-end's feature width.

@@ -3,7 +3,6 @@
 
 use crate::ablation::{ablate, without_partner, Ablation};
 use crate::{LoadOptions, ShardSource, Source, TrainDataError};
-use duologue_audio::{LogMel, LogMelConfig};
 use duologue_model::burn::prelude::Device;
 use duologue_model::losses::Stage;
 use duologue_model::train::{train, Progress, TrainOptions, TrainSummary};
@@ -113,10 +112,12 @@ pub fn run(job: &TrainJob, mut on: impl FnMut(Event<'_>)) -> Result<TrainSummary
     if let Some(b) = job.batch {
         config.train.batch_size = b;
     }
-    let features = LogMel::new(LogMelConfig::default());
+    let features = duologue_audio::extractor(&config.model.features)
+        .map_err(|source| TrainDataError::Extractor { path: job.config.clone(), source })?;
     if features.dim() != config.model.audio_dim {
         return Err(TrainDataError::FeatureDim {
             path: job.config.clone(),
+            name: config.model.features.clone(),
             model: config.model.audio_dim,
             ours: features.dim(),
         });
@@ -130,7 +131,7 @@ pub fn run(job: &TrainJob, mut on: impl FnMut(Event<'_>)) -> Result<TrainSummary
         skip_bad: job.skip_bad,
         ..LoadOptions::default()
     };
-    let mut source = ShardSource::load(&job.data, &features, &opts, |i, n| {
+    let mut source = ShardSource::load(&job.data, features.as_ref(), &opts, |i, n| {
         on(Event::Reading { dir: &job.data[i].dir, clips: n })
     })?;
     if single {
