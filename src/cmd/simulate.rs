@@ -1,8 +1,10 @@
 //! `duologue simulate`: two-person conversations (or single-speaker monologues) made offline
 //! with espeak-ng, written as tar shards with a manifest (paper §3.6, DESIGN §6;
-//! [`duologue_data::make::simulate_dataset`]).
+//! [`duologue_data::make::simulate_dataset`]). Conversations are augmented by default (room,
+//! noise, microphone, telephone, codec, level: [`duologue_data::channel`]); `--clean` turns it off.
 
 use anyhow::Result;
+use duologue_data::channel::ChannelOdds;
 use duologue_data::make::{simulate_dataset, SimulateJob};
 use duologue_data::SimConfig;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -34,6 +36,24 @@ pub struct Args {
     /// Probability of background noise per clip.
     #[arg(long, default_value_t = 0.5, value_parser = super::fraction)]
     pub p_noise: f32,
+    /// Probability of a microphone colouring per clip (low shelf, peak and high shelf, each
+    /// within +-6 dB).
+    #[arg(long, default_value_t = 0.5, value_parser = super::fraction)]
+    pub p_colour: f32,
+    /// Probability of a telephone line per clip (300-3400 Hz, 8 kHz G.711 mu-law).
+    #[arg(long, default_value_t = 0.1, value_parser = super::fraction)]
+    pub p_telephone: f32,
+    /// Probability of a lossy codec per clip (MP3 24-64 kbit/s or Opus 12-32 kbit/s, through
+    /// ffmpeg).
+    #[arg(long, default_value_t = 0.15, value_parser = super::fraction)]
+    pub p_codec: f32,
+    /// Lowest peak level of a clip in dBFS; levels are drawn between it and -1 dBFS.
+    #[arg(long, default_value_t = -30.0, allow_hyphen_values = true)]
+    pub min_level_db: f32,
+    /// No augmentation at all: dry room, no noise, full band, peak at 0.9 (overrides the
+    /// --p-* and level options).
+    #[arg(long)]
+    pub clean: bool,
     /// Make single-speaker monologues (dubbing sources for `duologue dub`) instead.
     #[arg(long)]
     pub single: bool,
@@ -49,8 +69,18 @@ pub fn run(args: Args) -> Result<()> {
         seed: args.dataset.seed,
         config: SimConfig {
             seconds: args.seconds,
-            p_reverb: args.p_reverb,
-            p_noise: args.p_noise,
+            p_reverb: if args.clean { 0.0 } else { args.p_reverb },
+            p_noise: if args.clean { 0.0 } else { args.p_noise },
+            channel: if args.clean {
+                ChannelOdds::clean()
+            } else {
+                ChannelOdds {
+                    p_colour: args.p_colour,
+                    p_telephone: args.p_telephone,
+                    p_codec: args.p_codec,
+                    level_dbfs: (args.min_level_db, -1.0),
+                }
+            },
             ..Default::default()
         },
         clips_per_shard: args.dataset.clips_per_shard,

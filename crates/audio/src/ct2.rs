@@ -148,7 +148,8 @@ impl Ct2Model {
         let name = file.display().to_string();
         let f = std::fs::File::open(&file)
             .map_err(|e| AudioError::Weights { path: name.clone(), msg: e.to_string() })?;
-        let left = f.metadata().map_err(|e| AudioError::Weights { path: name.clone(), msg: e.to_string() })?.len();
+        let left =
+            f.metadata().map_err(|e| AudioError::Weights { path: name.clone(), msg: e.to_string() })?.len();
         let mut r = Reader { r: BufReader::new(f), left, name: name.clone() };
         let version = r.u32()?;
         if version == 0 || version > MAX_VERSION {
@@ -167,7 +168,8 @@ impl Ct2Model {
                 shape.push(r.u32()? as usize);
             }
             let id = if version >= 4 { r.u8()? } else { 0 };
-            let dtype = Ct2Dtype::from_id(id).ok_or_else(|| r.err(format!("{var_name}: unknown dtype {id}")))?;
+            let dtype =
+                Ct2Dtype::from_id(id).ok_or_else(|| r.err(format!("{var_name}: unknown dtype {id}")))?;
             let nbytes = r.u32()? as usize;
             let elems = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
             if elems.and_then(|e| e.checked_mul(dtype.size())) != Some(nbytes) {
@@ -218,11 +220,16 @@ impl Ct2Model {
         }
         let b = &v.bytes;
         Ok(match v.dtype {
-            Ct2Dtype::F32 => b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
-            Ct2Dtype::F16 => b.chunks_exact(2).map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]]))).collect(),
-            Ct2Dtype::BF16 => {
-                b.chunks_exact(2).map(|c| f32::from_bits((u16::from_le_bytes([c[0], c[1]]) as u32) << 16)).collect()
+            Ct2Dtype::F32 => {
+                b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
             }
+            Ct2Dtype::F16 => {
+                b.chunks_exact(2).map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]]))).collect()
+            }
+            Ct2Dtype::BF16 => b
+                .chunks_exact(2)
+                .map(|c| f32::from_bits((u16::from_le_bytes([c[0], c[1]]) as u32) << 16))
+                .collect(),
             other => return Err(self.err(format!("{name}: {other:?} is not a float type"))),
         })
     }

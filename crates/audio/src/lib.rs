@@ -29,8 +29,8 @@ pub mod silero;
 pub mod vad;
 pub mod wav;
 pub mod wav2vec2;
-pub mod whisper;
 pub mod weights;
+pub mod whisper;
 
 pub use decode::{decode_file, decode_pair, AudioStream, ChannelMode, Decoded, SourceInfo, Warning};
 pub use error::{AudioError, Result};

@@ -73,7 +73,8 @@ pub fn mel_filters() -> Vec<Vec<f32>> {
     let (f_sp, min_log_hz) = (200.0 / 3.0, 1000.0);
     let min_log_mel = min_log_hz / f_sp;
     let logstep = 6.4f64.ln() / 27.0;
-    let hz_to_mel = |f: f64| if f >= min_log_hz { min_log_mel + (f / min_log_hz).ln() / logstep } else { f / f_sp };
+    let hz_to_mel =
+        |f: f64| if f >= min_log_hz { min_log_mel + (f / min_log_hz).ln() / logstep } else { f / f_sp };
     let mel_to_hz =
         |m: f64| if m >= min_log_mel { min_log_hz * (logstep * (m - min_log_mel)).exp() } else { f_sp * m };
     let max_mel = hz_to_mel(sr / 2.0);
@@ -248,9 +249,8 @@ pub struct Whisper {
 impl Whisper {
     /// Loads the encoder from the folder [`find_model_dir`] names.
     pub fn find() -> Result<Self> {
-        let dir = find_model_dir().ok_or_else(|| {
-            AudioError::Config("no model folder: set DUOLOGUE_WHISPER_DIR or HOME".into())
-        })?;
+        let dir = find_model_dir()
+            .ok_or_else(|| AudioError::Config("no model folder: set DUOLOGUE_WHISPER_DIR or HOME".into()))?;
         Self::open(&dir)
     }
 
@@ -271,7 +271,11 @@ impl Whisper {
     pub fn load(path: &Path, device: &Device) -> Result<Self> {
         let m = Ct2Model::open(path, |n| n.starts_with("encoder/"))?;
         if m.spec != "WhisperSpec" {
-            return Err(AudioError::Config(format!("{}: spec {:?}, not WhisperSpec", path.display(), m.spec)));
+            return Err(AudioError::Config(format!(
+                "{}: spec {:?}, not WhisperSpec",
+                path.display(),
+                m.spec
+            )));
         }
         let conv1_w = m.var("encoder/conv1/weight").ok_or_else(|| {
             AudioError::Config(format!("{}: no encoder/conv1/weight (not a Whisper model?)", path.display()))
@@ -281,7 +285,9 @@ impl Whisper {
             ref s => return Err(AudioError::Config(format!("encoder/conv1/weight has shape {s:?}"))),
         };
         if mels != N_MELS {
-            return Err(AudioError::Config(format!("{mels} mel bands (only the 80-band models are supported)")));
+            return Err(AudioError::Config(format!(
+                "{mels} mel bands (only the 80-band models are supported)"
+            )));
         }
         let heads = m.int("encoder/num_heads")? as usize;
         if heads == 0 || width % heads != 0 {
@@ -300,7 +306,9 @@ impl Whisper {
             .map(|v| v.shape.clone())
             .ok_or_else(|| AudioError::Config("no encoder/position_encodings/encodings".into()))?;
         if positions != [MEL_FRAMES / 2, width] {
-            return Err(AudioError::Config(format!("position encodings {positions:?} do not fit 30 s windows")));
+            return Err(AudioError::Config(format!(
+                "position encodings {positions:?} do not fit 30 s windows"
+            )));
         }
         let mut layers = Vec::new();
         while m.var(&format!("encoder/layer_{}/self_attention/linear_0/weight", layers.len())).is_some() {
@@ -359,11 +367,25 @@ impl Whisper {
     /// `[MEL_FRAMES / 2, width]` row-major.
     pub fn encode(&self, mel: &[f32]) -> Result<Vec<f32>> {
         if mel.len() != N_MELS * MEL_FRAMES {
-            return Err(AudioError::Config(format!("{} mel values, expected {}", mel.len(), N_MELS * MEL_FRAMES)));
+            return Err(AudioError::Config(format!(
+                "{} mel values, expected {}",
+                mel.len(),
+                N_MELS * MEL_FRAMES
+            )));
         }
         let x = Tensor::<3>::from_data(TensorData::new(mel.to_vec(), [1, N_MELS, MEL_FRAMES]), &self.device);
-        let x = gelu(conv1d(x, self.conv1.0.clone(), Some(self.conv1.1.clone()), ConvOptions::new([1], [1], [1], 1)));
-        let x = gelu(conv1d(x, self.conv2.0.clone(), Some(self.conv2.1.clone()), ConvOptions::new([2], [1], [1], 1)));
+        let x = gelu(conv1d(
+            x,
+            self.conv1.0.clone(),
+            Some(self.conv1.1.clone()),
+            ConvOptions::new([1], [1], [1], 1),
+        ));
+        let x = gelu(conv1d(
+            x,
+            self.conv2.0.clone(),
+            Some(self.conv2.1.clone()),
+            ConvOptions::new([2], [1], [1], 1),
+        ));
         let t = MEL_FRAMES / 2;
         let mut h: Tensor<2> = x.reshape([self.width, t]).transpose() + self.positions.clone();
         for l in &self.layers {
@@ -378,7 +400,9 @@ impl Whisper {
         let [t, w] = x.dims();
         let hd = w / self.heads;
         let qkv = l.qkv.forward(x); // [T, 3W]
-        let split = |i: usize| -> Tensor<3> { qkv.clone().narrow(1, i * w, w).reshape([t, self.heads, hd]).swap_dims(0, 1) };
+        let split = |i: usize| -> Tensor<3> {
+            qkv.clone().narrow(1, i * w, w).reshape([t, self.heads, hd]).swap_dims(0, 1)
+        };
         let q = split(0) * (1.0 / (hd as f64).sqrt());
         let att = softmax(q.matmul(split(1).swap_dims(1, 2)), 2); // [heads, T, T]
         let y: Tensor<2> = att.matmul(split(2)).swap_dims(0, 1).reshape([t, w]);
@@ -451,7 +475,8 @@ mod tests {
         let quiet = mel.compute(&[]);
         // All 1e-10: log10 = -10, max - 8 = -18 is below, so everything is (-10 + 4) / 4.
         assert!(quiet.iter().all(|&v| (v + 1.5).abs() < 1e-6));
-        let tone: Vec<f32> = (0..16_000).map(|i| (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / 16_000.0).sin()).collect();
+        let tone: Vec<f32> =
+            (0..16_000).map(|i| (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / 16_000.0).sin()).collect();
         let m = mel.compute(&tone);
         let t = 50; // 0.5 s in
         let col: Vec<f32> = (0..N_MELS).map(|b| m[b * MEL_FRAMES + t]).collect();

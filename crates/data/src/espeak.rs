@@ -421,10 +421,14 @@ fn finish(c: Collector) -> Result<Utterance, DataError> {
         }
         phonemes.push(Phoneme { symbol, start: ms(*at), end: end.max(ms(*at)), stressed });
     }
-    let mut words: Vec<Word> = Vec::with_capacity(c.words.len());
+    // Word events carry a 1-based character position; after some voices (seen after variants
+    // spoke other texts in the same process) eSpeak adds a word event at position 0 past the
+    // last word, which is no word of the text.
+    let text_words: Vec<(i32, i32)> = c.words.iter().copied().filter(|w| w.1 > 0).collect();
+    let mut words: Vec<Word> = Vec::with_capacity(text_words.len());
     let speech_end = phonemes.iter().rev().find(|p| p.symbol != "_").map(|p| p.end).unwrap_or(total);
-    for (k, (at, pos)) in c.words.iter().enumerate() {
-        let next = c.words.get(k + 1).map(|w| ms(w.0)).unwrap_or(f32::INFINITY);
+    for (k, (at, pos)) in text_words.iter().enumerate() {
+        let next = text_words.get(k + 1).map(|w| ms(w.0)).unwrap_or(f32::INFINITY);
         // A word ends with its last sounding phoneme, not at the next word (pauses between).
         let end = phonemes
             .iter()

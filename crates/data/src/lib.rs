@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 pub mod behavior;
+pub mod channel;
 pub mod clip;
 pub mod conversation;
 pub mod dub;

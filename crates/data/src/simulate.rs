@@ -2,6 +2,7 @@
 //! espeak-ng with the synthesizer's own timings, turn-taking, mixing, and ground-truth motion that
 //! agrees with the audio frame by frame. Every clip is a pure function of `(seed, index)` and the split plan.
 
+use crate::channel::{ffmpeg_has, Channel, ChannelOdds};
 use crate::clip::{Clip, ClipMeta};
 use crate::conversation::{converse, TurnTaking};
 use crate::espeak::{self, Utterance, VoiceSpec};
@@ -126,13 +127,24 @@ pub struct SimConfig {
     pub p_noise: f32,
     /// Turn-taking probabilities.
     pub turn_taking: TurnTaking,
+    /// Microphone colouring, telephone line, lossy codec and level ([`crate::channel`]).
+    pub channel: ChannelOdds,
 }
 
 impl Default for SimConfig {
     fn default() -> Self {
-        Self { seconds: 10.0, p_reverb: 0.5, p_noise: 0.5, turn_taking: TurnTaking::default() }
+        Self {
+            seconds: 10.0,
+            p_reverb: 0.5,
+            p_noise: 0.5,
+            turn_taking: TurnTaking::default(),
+            channel: ChannelOdds::default(),
+        }
     }
 }
+
+/// Salt of the random stream that draws each clip's [`Channel`].
+const CHANNEL_STREAM: u64 = 0xC4A7_7E11_0000_0000;
 
 /// Everything the simulator needs, built once.
 pub struct Simulator {
@@ -166,6 +178,14 @@ impl Simulator {
         let layouts = Library::builtin();
         if layouts.entries().is_empty() {
             return Err(DataError::Config { reason: "the layout library is empty".into() });
+        }
+        config.channel.validate()?;
+        if config.channel.p_codec > 0.0 && !(ffmpeg_has("libmp3lame") && ffmpeg_has("libopus")) {
+            return Err(DataError::Config {
+                reason: "codec augmentation needs ffmpeg with libmp3lame and libopus (scripts/setup.sh \
+                         installs it); or pass --p-codec 0"
+                    .into(),
+            });
         }
         if !(1.0..=600.0).contains(&config.seconds) {
             return Err(DataError::Config {
@@ -263,6 +283,14 @@ impl Simulator {
         ];
         let acoustics = Acoustics::sample(&mut rng, self.config.p_reverb, self.config.p_noise);
         let audio = mix::mix(&tracks, acoustics, &mut rng);
+        // Microphone, transmission and level from a stream of their own, so the rest of the
+        // clip is what it was without them. Monologues keep their dry track (the dubbing source).
+        let channel = if single {
+            Channel::sample(&mut Rng::derive(seed, index), &ChannelOdds::clean())
+        } else {
+            Channel::sample(&mut Rng::derive(seed ^ CHANNEL_STREAM, index), &self.config.channel)
+        };
+        let audio = if single { audio } else { channel.apply(&audio)? };
 
         // Events per person.
         let mut events: [PersonEvents; 2] = Default::default();
@@ -337,6 +365,7 @@ impl Simulator {
                 "index": index,
                 "voice_specs": specs,
                 "acoustics": {"rt60": acoustics.rt60, "snr_db": if acoustics.snr_db.is_finite() { Some(acoustics.snr_db) } else { None }},
+                "channel": channel,
                 "texts": texts,
                 "corpus": self.corpus.source,
                 "gaze_at_partner": [frac(&gaze_at[0]), frac(&gaze_at[1])],

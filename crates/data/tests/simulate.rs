@@ -185,3 +185,41 @@ fn splits_never_share_voices_or_identities() {
         assert_ne!(c.meta.voice_units[0], c.meta.voice_units[1]);
     }
 }
+
+#[test]
+fn conversations_are_heard_through_a_drawn_channel_and_the_truth_stays() {
+    use duologue_data::channel::{ChannelOdds, Transmission};
+    // Every stage on: colour, codec (MP3 or Opus through ffmpeg), level in -30..-1 dBFS.
+    let odds = ChannelOdds { p_colour: 1.0, p_telephone: 0.0, p_codec: 1.0, level_dbfs: (-30.0, -1.0) };
+    let cfg = SimConfig { seconds: 6.0, p_reverb: 0.0, p_noise: 0.0, channel: odds, ..Default::default() };
+    let aug = Simulator::new(cfg.clone(), 0, 100, 0.1, 0.1)
+        .expect("ffmpeg with libmp3lame and libopus (scripts/setup.sh)");
+    let clean = Simulator::new(SimConfig { channel: ChannelOdds::clean(), ..cfg }, 0, 100, 0.1, 0.1).unwrap();
+    let (plain, heard) = (clean.clip(11, 5).unwrap(), aug.clip(11, 5).unwrap());
+    // Same conversation, same motion and masks; other audio.
+    assert_eq!(plain.duo.a.x.as_slice(), heard.duo.a.x.as_slice());
+    assert_eq!(plain.duo.b.mask, heard.duo.b.mask);
+    assert_ne!(plain.audio, heard.audio);
+    assert_eq!(plain.audio.len(), heard.audio.len());
+    let ch = &heard.meta.extra["channel"];
+    assert!(ch["colour"].is_object(), "{ch}");
+    assert!(matches!(ch["transmission"]["kind"].as_str(), Some("mp3" | "opus")), "{ch}");
+    let want = ch["peak_dbfs"].as_f64().unwrap() as f32;
+    let peak = heard.audio.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    assert!((20.0 * peak.log10() - want).abs() < 0.01, "peak {peak} vs {want} dBFS");
+    // The speech is still where the masks say: louder while someone speaks than in silence.
+    let db = frame_db(&heard.audio, heard.frames());
+    let (mut talk, mut quiet) = (Vec::new(), Vec::new());
+    for (k, d) in db.iter().enumerate() {
+        let speaking = heard.duo.a.mask[k] > 0.5 || heard.duo.b.mask[k] > 0.5;
+        if speaking { &mut talk } else { &mut quiet }.push(*d);
+    }
+    let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len().max(1) as f32;
+    assert!(!quiet.is_empty() && mean(&talk) > mean(&quiet) + 15.0, "{} vs {}", mean(&talk), mean(&quiet));
+    // The clean simulator keeps the old fixed level and a full-band line.
+    let peak = plain.audio.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    assert!((peak - 0.9).abs() < 1e-3, "clean peak {peak}");
+    let line: Transmission =
+        serde_json::from_value(plain.meta.extra["channel"]["transmission"].clone()).unwrap();
+    assert_eq!(line, Transmission::Full);
+}

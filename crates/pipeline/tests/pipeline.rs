@@ -117,18 +117,30 @@ fn short_audio_is_padded_and_cut_back_and_tiny_audio_is_an_error() {
     let layout = Layout::face_to_face();
     let g = generator();
     // 0.5 s of silence: 13 frames, one padded window; no speech is not an error.
-    let cond =
-        Conditioning::from_audio(&[vec![0.0; 8000]], &layout, random_betas(0), &MaskOptions::default(), &logmel(), 50)
-            .expect("conditioning");
+    let cond = Conditioning::from_audio(
+        &[vec![0.0; 8000]],
+        &layout,
+        random_betas(0),
+        &MaskOptions::default(),
+        &logmel(),
+        50,
+    )
+    .expect("conditioning");
     assert!(cond.silent());
     let opts = GenerateOptions { steps: Some(1), ..GenerateOptions::default() };
     let duo = generate(&g, &cond, &opts, &mut |_, _| {}).expect("generate");
     assert_eq!(duo.frames(), 13);
     assert!(duo.a.x.as_slice().iter().all(|v| v.is_finite()));
     // Less than one frame of audio.
-    let err =
-        Conditioning::from_audio(&[vec![0.0; 100]], &layout, random_betas(0), &MaskOptions::default(), &logmel(), 50)
-            .unwrap_err();
+    let err = Conditioning::from_audio(
+        &[vec![0.0; 100]],
+        &layout,
+        random_betas(0),
+        &MaskOptions::default(),
+        &logmel(),
+        50,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("too short"), "{err}");
 }
 
@@ -136,9 +148,15 @@ fn short_audio_is_padded_and_cut_back_and_tiny_audio_is_an_error() {
 fn a_model_hears_the_features_it_names_and_refuses_others() {
     let layout = Layout::face_to_face();
     let hello = decode_file(&root().join("crates/audio/tests/fixtures/hello.wav"), ChannelMode::Mix).unwrap();
-    let mel_cond =
-        Conditioning::from_audio(&hello.tracks, &layout, random_betas(0), &MaskOptions::default(), &logmel(), 50)
-            .expect("conditioning");
+    let mel_cond = Conditioning::from_audio(
+        &hello.tracks,
+        &layout,
+        random_betas(0),
+        &MaskOptions::default(),
+        &logmel(),
+        50,
+    )
+    .expect("conditioning");
     assert_eq!((mel_cond.feature_name.as_str(), mel_cond.dim), ("logmel", 80));
     // A tiny network that hears Whisper tiny's encoder (384 per frame).
     let mut c = Config::load(&root().join("configs/tiny.toml")).expect("configs/tiny.toml");
@@ -151,9 +169,15 @@ fn a_model_hears_the_features_it_names_and_refuses_others() {
     let err = generate(&g, &mel_cond, &opts, &mut |_, _| {}).unwrap_err().to_string();
     assert!(err.contains("whisper-tiny") && err.contains("logmel"), "{err}");
     let whisper = duologue_audio::extractor("whisper-tiny").expect("Whisper weights (scripts/setup.sh)");
-    let cond =
-        Conditioning::from_audio(&hello.tracks, &layout, random_betas(0), &MaskOptions::default(), whisper.as_ref(), 50)
-            .expect("conditioning");
+    let cond = Conditioning::from_audio(
+        &hello.tracks,
+        &layout,
+        random_betas(0),
+        &MaskOptions::default(),
+        whisper.as_ref(),
+        50,
+    )
+    .expect("conditioning");
     // Lead-in, 38 frames of speech, tail, padded to the 50-frame window: all 384 wide.
     assert_eq!((cond.dim, cond.features.len()), (384, 50 * 384));
     let duo = generate(&g, &cond, &opts, &mut |_, _| {}).expect("generate with Whisper features");
