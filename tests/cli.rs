@@ -5,7 +5,8 @@ use duologue_params::{Duo, Motion, Person, X_DIM};
 use std::path::{Path, PathBuf};
 
 mod common;
-use common::{assert_clean_failure, duologue, stderr, tempdir, train_tiny};
+use common::{assert_clean_failure, assert_success, duologue, stderr, tempdir, train_tiny};
+use std::process::Command;
 
 /// A short conversation-like result: A talks (jaw moving), B nods, they face each other.
 fn result(frames: usize) -> Duo {
@@ -287,6 +288,63 @@ fn simulate_then_train_then_resume() {
     assert_clean_failure(&train_tiny(&sim, &out, "0", &["--resume"]), &["--steps", "at least 1"]);
     let after: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(out.join(f)).unwrap()).collect();
     assert!(before == after, "the run's files changed");
+}
+
+#[test]
+fn a_model_that_hears_whisper_trains_from_cached_features_and_generates() {
+    let dir = tempdir("whisper");
+    let sim = simulate(&dir, "3", "5");
+    let tiny = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tiny.toml")).unwrap();
+    let config = dir.join("whisper.toml");
+    std::fs::write(&config, tiny.replace("audio_dim = 80", "audio_dim = 384\nfeatures = \"whisper-tiny\""))
+        .unwrap();
+    let cache = dir.join("cache");
+    let train = |out: &Path, extra: &[&str]| {
+        let mut args = vec!["train", "--config", config.to_str().unwrap(), "--data", sim.to_str().unwrap()];
+        args.extend(["--out", out.to_str().unwrap(), "--steps", "3"]);
+        args.extend(extra);
+        Command::new(env!("CARGO_BIN_EXE_duologue"))
+            .env("DUOLOGUE_FEATURE_CACHE", &cache)
+            .args(&args)
+            .output()
+            .expect("run duologue")
+    };
+    let losses = |out: &Path| -> Vec<f64> {
+        std::fs::read_to_string(out.join("metrics.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["loss"].as_f64().unwrap())
+            .collect()
+    };
+    let (first, second) = (dir.join("first"), dir.join("second"));
+    assert_success(&train(&first, &[]));
+    // One cache file per clip of the train and val splits, 38.4 KB per second of audio.
+    let files: Vec<PathBuf> = std::fs::read_dir(cache.join("whisper-tiny"))
+        .unwrap()
+        .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
+        .map(|f| f.unwrap().path())
+        .collect();
+    assert!(!files.is_empty() && files.len() <= 3, "{files:?}");
+    assert!(files.iter().all(|f| std::fs::metadata(f).unwrap().len() == 16 + 250 * 384 * 4));
+    // The same run again reads them back: the same losses to the last bit.
+    assert_success(&train(&second, &[]));
+    assert_eq!(losses(&first), losses(&second));
+    // The checkpoint names its features, so generate computes Whisper's without being told.
+    let out = dir.join("out");
+    let gen = duologue(&[
+        "generate",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/crates/audio/tests/fixtures/dialog_stereo.ogg"),
+        "--model",
+        first.join("checkpoint.safetensors").to_str().unwrap(),
+        "--steps",
+        "1",
+        "--format",
+        "glb",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_success(&gen);
+    assert_eq!(Duo::read(&out.join("dialog_stereo.npz")).expect("npz").frames(), 113);
 }
 
 #[test]

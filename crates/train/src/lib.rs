@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod ablation;
+pub mod cache;
 mod error;
 mod run;
 mod source;

@@ -1,9 +1,11 @@
 //! The trainer's in-memory clip source (DESIGN §6): every dataset's training and validation
-//! splits read in file order, cut into windows ([`crate::window`]) with one feature extractor.
+//! splits read in file order, cut into windows ([`crate::window`]) with one feature extractor
+//! (expensive ones through the disk cache of [`crate::cache`]).
 //!
 //! Memory is bounded by `max_windows` (error beyond it, never silent truncation); each window
 //! costs `L * (2*78 + 2 + D)` floats (about 240 KB for L = 250, D = 80).
 
+use crate::cache::FeatureCache;
 use crate::window::window;
 use crate::TrainDataError;
 use duologue_audio::FeatureExtractor;
@@ -88,13 +90,15 @@ impl ShardSource {
     ) -> Result<Self, TrainDataError> {
         let mut out = ShardSource::default();
         let mut total = 0usize;
+        let cache = FeatureCache::for_extractor(features);
+        let cache = cache.as_ref();
         for (i, src) in sources.iter().enumerate() {
             let dir = &src.dir;
             let ds = Dataset::open(dir).map_err(|e| TrainDataError::Data { dir: dir.clone(), source: e })?;
             let mut train = Vec::new();
             let mut done = 0usize;
             out.skipped += read_split(&ds, &opts.train_split, opts, |clip| {
-                for w in clip_windows(dir, &clip, features, opts.frames)? {
+                for w in clip_windows(dir, &clip, features, cache, opts.frames)? {
                     if total >= opts.max_windows {
                         return Err(TrainDataError::TooMany { dir: dir.clone(), max: opts.max_windows });
                     }
@@ -113,7 +117,7 @@ impl ShardSource {
             if has_val && opts.max_val_windows > 0 {
                 let mut val = Vec::new();
                 out.skipped += read_split(&ds, &opts.val_split, opts, |clip| {
-                    val.extend(clip_windows(dir, &clip, features, opts.frames)?);
+                    val.extend(clip_windows(dir, &clip, features, cache, opts.frames)?);
                     Ok(val.len() < opts.max_val_windows)
                 })?;
                 val.truncate(opts.max_val_windows);
@@ -163,9 +167,10 @@ fn clip_windows(
     dir: &Path,
     clip: &DataClip,
     features: &dyn FeatureExtractor,
+    cache: Option<&FeatureCache>,
     frames: usize,
 ) -> Result<Vec<Clip>, TrainDataError> {
-    let f = features.features(&clip.audio).map_err(|e| TrainDataError::Features {
+    let f = FeatureCache::features(cache, features, &clip.audio).map_err(|e| TrainDataError::Features {
         dir: dir.to_path_buf(),
         key: clip.key.clone(),
         source: e,
