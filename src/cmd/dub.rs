@@ -29,15 +29,18 @@ pub struct Args {
     /// Skip bad source clips (and count them) instead of stopping.
     #[arg(long)]
     pub skip_bad: bool,
+    #[command(flatten)]
+    pub augment: super::AugmentArgs,
 }
 
 pub fn run(args: Args) -> Result<()> {
+    let (room, channel) = args.augment.odds();
     let job = DubJob {
         sources: args.sources,
         clips: args.dataset.clips,
         out: args.dataset.out,
         seed: args.dataset.seed,
-        config: DubConfig { frames: args.frames, overlap: args.overlap, ..Default::default() },
+        config: DubConfig { frames: args.frames, overlap: args.overlap, room, channel, ..Default::default() },
         clips_per_shard: args.dataset.clips_per_shard,
         holdout: args.holdout,
         skip_bad: args.skip_bad,

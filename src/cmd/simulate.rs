@@ -4,7 +4,6 @@
 //! noise, microphone, telephone, codec, level: [`duologue_data::channel`]); `--clean` turns it off.
 
 use anyhow::Result;
-use duologue_data::channel::ChannelOdds;
 use duologue_data::make::{simulate_dataset, SimulateJob};
 use duologue_data::SimConfig;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -30,30 +29,8 @@ pub struct Args {
     /// Size of the identity pool.
     #[arg(long, default_value_t = 2000, value_parser = super::at_least_one)]
     pub identities: usize,
-    /// Probability of room reverberation per clip.
-    #[arg(long, default_value_t = 0.5, value_parser = super::fraction)]
-    pub p_reverb: f32,
-    /// Probability of background noise per clip.
-    #[arg(long, default_value_t = 0.5, value_parser = super::fraction)]
-    pub p_noise: f32,
-    /// Probability of a microphone colouring per clip (low shelf, peak and high shelf, each
-    /// within +-6 dB).
-    #[arg(long, default_value_t = 0.5, value_parser = super::fraction)]
-    pub p_colour: f32,
-    /// Probability of a telephone line per clip (300-3400 Hz, 8 kHz G.711 mu-law).
-    #[arg(long, default_value_t = 0.1, value_parser = super::fraction)]
-    pub p_telephone: f32,
-    /// Probability of a lossy codec per clip (MP3 24-64 kbit/s or Opus 12-32 kbit/s, through
-    /// ffmpeg).
-    #[arg(long, default_value_t = 0.15, value_parser = super::fraction)]
-    pub p_codec: f32,
-    /// Lowest peak level of a clip in dBFS; levels are drawn between it and -1 dBFS.
-    #[arg(long, default_value_t = -30.0, allow_hyphen_values = true)]
-    pub min_level_db: f32,
-    /// No augmentation at all: dry room, no noise, full band, peak at 0.9 (overrides the
-    /// --p-* and level options).
-    #[arg(long)]
-    pub clean: bool,
+    #[command(flatten)]
+    pub augment: super::AugmentArgs,
     /// Make single-speaker monologues (dubbing sources for `duologue dub`) instead.
     #[arg(long)]
     pub single: bool,
@@ -63,26 +40,12 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    let ((p_reverb, p_noise), channel) = args.augment.odds();
     let job = SimulateJob {
         clips: args.dataset.clips,
         out: args.dataset.out,
         seed: args.dataset.seed,
-        config: SimConfig {
-            seconds: args.seconds,
-            p_reverb: if args.clean { 0.0 } else { args.p_reverb },
-            p_noise: if args.clean { 0.0 } else { args.p_noise },
-            channel: if args.clean {
-                ChannelOdds::clean()
-            } else {
-                ChannelOdds {
-                    p_colour: args.p_colour,
-                    p_telephone: args.p_telephone,
-                    p_codec: args.p_codec,
-                    level_dbfs: (args.min_level_db, -1.0),
-                }
-            },
-            ..Default::default()
-        },
+        config: SimConfig { seconds: args.seconds, p_reverb, p_noise, channel, ..Default::default() },
         clips_per_shard: args.dataset.clips_per_shard,
         val: args.val,
         test: args.test,

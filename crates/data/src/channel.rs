@@ -12,6 +12,7 @@
 //!   ffmpeg removes; a test checks the alignment);
 //! - level: the result's peak at -30..-1 dBFS instead of one fixed level.
 
+use crate::mix::{self, Acoustics};
 use crate::rng::Rng;
 use crate::DataError;
 use std::io::{Read, Write};
@@ -152,6 +153,39 @@ impl Channel {
         normalise(&mut y, 10f32.powf(self.peak_dbfs / 20.0));
         Ok(y)
     }
+}
+
+/// Errors when `odds` are out of range, or ask for codecs that this machine's ffmpeg lacks.
+pub fn check(odds: &ChannelOdds) -> Result<(), DataError> {
+    odds.validate()?;
+    if odds.p_codec > 0.0 && !(ffmpeg_has("libmp3lame") && ffmpeg_has("libopus")) {
+        return Err(DataError::Config {
+            reason: "codec augmentation needs ffmpeg with libmp3lame and libopus (scripts/setup.sh \
+                     installs it); or pass --p-codec 0"
+                .into(),
+        });
+    }
+    Ok(())
+}
+
+/// A room (probability `p_reverb`), noise (`p_noise`) and a [`Channel`] drawn from `rng` and
+/// applied to `audio` that has none yet (a dubbed clip): the result and what was drawn, for the
+/// clip's metadata.
+pub fn augment(
+    audio: &[f32],
+    rng: &mut Rng,
+    (p_reverb, p_noise): (f32, f32),
+    odds: &ChannelOdds,
+) -> Result<(Vec<f32>, serde_json::Value), DataError> {
+    let acoustics = Acoustics::sample(rng, p_reverb, p_noise);
+    let roomed = mix::mix(&[audio.to_vec()], acoustics, rng);
+    let channel = Channel::sample(rng, odds);
+    let out = channel.apply(&roomed)?;
+    let snr = acoustics.snr_db.is_finite().then_some(acoustics.snr_db);
+    Ok((
+        out,
+        serde_json::json!({ "acoustics": { "rt60": acoustics.rt60, "snr_db": snr }, "channel": channel }),
+    ))
 }
 
 /// Scales `y` to a peak of `peak` (leaves silence alone).

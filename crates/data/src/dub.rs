@@ -12,6 +12,7 @@
 //! are flagged gaze-unreliable; lips are reliable.
 
 use crate::behavior::{rot, smooth};
+use crate::channel::ChannelOdds;
 use crate::clip::{Clip, ClipMeta};
 use crate::mix::{frame_db, mask_from_spans};
 use crate::rng::Rng;
@@ -174,11 +175,21 @@ pub struct DubConfig {
     pub overlap: f32,
     /// Audible stretch length range, seconds.
     pub stretch: (f32, f32),
+    /// Probabilities of a room and of noise per clip (as simulate's).
+    pub room: (f32, f32),
+    /// Microphone, transmission and level per clip ([`crate::channel`]).
+    pub channel: ChannelOdds,
 }
 
 impl Default for DubConfig {
     fn default() -> Self {
-        Self { frames: duologue_params::WINDOW, overlap: 0.3, stretch: (1.0, 4.0) }
+        Self {
+            frames: duologue_params::WINDOW,
+            overlap: 0.3,
+            stretch: (1.0, 4.0),
+            room: (0.5, 0.5),
+            channel: ChannelOdds::default(),
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! ([`simulate_dataset`], paper §3.6) and dubbed pseudo-conversations ([`dub_dataset`], paper
 //! §3.6.2), as tar shards with a manifest; and one clip taken back out ([`extract_clip`]).
 
+use crate::channel::augment;
 use crate::dub::{dub_clip, sources_from_dataset, sources_from_dir, DubConfig};
 use crate::rng::Rng;
 use crate::shard::{DatasetHeader, Manifest, MANIFEST};
@@ -153,7 +154,11 @@ fn split_sources(
     Ok((sources, plan, skipped))
 }
 
-/// Dubs `job.clips` pseudo-conversations; `progress(clips_written)` after each clip.
+/// Salt of the random stream that draws each dubbed clip's room, noise and channel.
+const DUB_AUGMENT_STREAM: u64 = 0xD0B0_A0C0_0000_0000;
+
+/// Dubs `job.clips` pseudo-conversations, augmented as [`crate::channel::augment`] draws;
+/// `progress(clips_written)` after each clip.
 pub fn dub_dataset(job: &DubJob, progress: &mut dyn FnMut(u64)) -> Result<Dubbed, DataError> {
     let on_error = if job.skip_bad { OnError::Skip } else { OnError::Fail };
     let (sources, plan, skipped) = if job.sources.join(MANIFEST).exists() {
@@ -163,6 +168,7 @@ pub fn dub_dataset(job: &DubJob, progress: &mut dyn FnMut(u64)) -> Result<Dubbed
     } else {
         split_sources(&job.sources, job.seed, job.holdout, on_error)?
     };
+    crate::channel::check(&job.config.channel)?;
     if sources.len() < 2 {
         return Err(DataError::Config {
             reason: format!(
@@ -197,7 +203,14 @@ pub fn dub_dataset(job: &DubJob, progress: &mut dyn FnMut(u64)) -> Result<Dubbed
         }
         let mut rng = Rng::derive(job.seed, tries);
         let key = format!("dub-{:x}-{made:08}", job.seed);
-        let Some(clip) = dub_clip(&mut rng, &sources, &layouts, &job.config, key) else { continue };
+        let Some(mut clip) = dub_clip(&mut rng, &sources, &layouts, &job.config, key) else { continue };
+        // Room, noise and channel from a stream of their own (the dry sources are monologues).
+        let mut arng = Rng::derive(job.seed ^ DUB_AUGMENT_STREAM, tries);
+        let (audio, drawn) = augment(&clip.audio, &mut arng, job.config.room, &job.config.channel)?;
+        clip.audio = audio;
+        if let (Some(meta), Some(drawn)) = (clip.meta.extra.as_object_mut(), drawn.as_object()) {
+            meta.extend(drawn.clone());
+        }
         writer.add(&clip)?;
         made += 1;
         progress(made);

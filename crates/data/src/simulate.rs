@@ -2,7 +2,7 @@
 //! espeak-ng with the synthesizer's own timings, turn-taking, mixing, and ground-truth motion that
 //! agrees with the audio frame by frame. Every clip is a pure function of `(seed, index)` and the split plan.
 
-use crate::channel::{ffmpeg_has, Channel, ChannelOdds};
+use crate::channel::{Channel, ChannelOdds};
 use crate::clip::{Clip, ClipMeta};
 use crate::conversation::{converse, TurnTaking};
 use crate::espeak::{self, Utterance, VoiceSpec};
@@ -179,14 +179,7 @@ impl Simulator {
         if layouts.entries().is_empty() {
             return Err(DataError::Config { reason: "the layout library is empty".into() });
         }
-        config.channel.validate()?;
-        if config.channel.p_codec > 0.0 && !(ffmpeg_has("libmp3lame") && ffmpeg_has("libopus")) {
-            return Err(DataError::Config {
-                reason: "codec augmentation needs ffmpeg with libmp3lame and libopus (scripts/setup.sh \
-                         installs it); or pass --p-codec 0"
-                    .into(),
-            });
-        }
+        crate::channel::check(&config.channel)?;
         if !(1.0..=600.0).contains(&config.seconds) {
             return Err(DataError::Config {
                 reason: format!("clip length {} s must be in [1, 600]", config.seconds),

@@ -286,3 +286,37 @@ fn dub_skips_bad_plain_sources_and_a_failed_dub_leaves_no_folder() {
     assert!(err.to_string().contains("different voices"), "{err}");
     assert!(!out.exists(), "{:?}", std::fs::read_dir(&out).map(|d| d.count()));
 }
+
+#[test]
+fn dubbed_clips_are_augmented_and_say_how() {
+    use duologue_data::channel::ChannelOdds;
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    plain_sources(&src, 3, |i| format!("face{i}"));
+    let out = dir.path().join("dubbed");
+    let mut job = dub_job(&src, &out, false);
+    job.config.room = (1.0, 1.0);
+    job.config.channel =
+        ChannelOdds { p_colour: 1.0, p_telephone: 0.5, p_codec: 1.0, level_dbfs: (-20.0, -10.0) };
+    duologue_data::make::dub_dataset(&job, &mut |_| {})
+        .expect("ffmpeg with libmp3lame and libopus (scripts/setup.sh)");
+    let ds = Dataset::open(&out).unwrap();
+    let mut cfg = duologue_data::StreamConfig::train("train", 0);
+    cfg.shuffle = false;
+    let mut seen = 0;
+    for c in ds.stream(cfg).unwrap() {
+        let c = c.unwrap();
+        let extra = &c.meta.extra;
+        assert!(extra["acoustics"]["rt60"].as_f64().unwrap() > 0.0, "{extra}");
+        assert!(extra["acoustics"]["snr_db"].is_number(), "{extra}");
+        assert!(extra["channel"]["colour"].is_object(), "{extra}");
+        let want = extra["channel"]["peak_dbfs"].as_f64().unwrap() as f32;
+        assert!((-20.0..=-10.0).contains(&want));
+        let peak = c.audio.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        // Stored as 16-bit PCM: within a quantisation step of the drawn level.
+        assert!((20.0 * peak.log10() - want).abs() < 0.05, "peak {peak} vs {want} dBFS");
+        assert!(extra["sources"].is_array(), "the dub's own record stays: {extra}");
+        seen += 1;
+    }
+    assert_eq!(seen, 3);
+}
