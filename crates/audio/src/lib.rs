@@ -6,6 +6,7 @@
 //! - [`features`]: the [`FeatureExtractor`] trait, audio -> `[frames at 25 fps, D]`;
 //!   [`mel::LogMel`] is the embedded default, [`wav2vec2::Wav2Vec2`] the paper's (HF weights),
 //!   [`whisper::Whisper`] a real-speech encoder (CTranslate2 weights read by [`ct2`]).
+//! - [`vits`]: Piper's VITS text-to-speech voices in burn (a neural voice for simulation).
 //! - [`vad`]: WebRTC voice activity at 25 fps; [`silero`]: Silero VAD in burn.
 //! - [`diarize`]: two people from one mono mix (embeddings + 2-way clustering); [`ge2e`]: the
 //!   GE2E speaker encoder (Resemblyzer weights) in burn.
@@ -27,6 +28,7 @@ pub mod reseg;
 pub mod score;
 pub mod silero;
 pub mod vad;
+pub mod vits;
 pub mod wav;
 pub mod wav2vec2;
 pub mod weights;
