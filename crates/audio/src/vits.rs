@@ -99,6 +99,11 @@ struct Conv {
 }
 
 impl Vits {
+    /// Loads a converted voice onto the CPU.
+    pub fn load_cpu(path: &Path) -> Result<Self> {
+        Self::load(path, &Device::flex())
+    }
+
     /// Loads a converted voice (`model.safetensors`).
     pub fn load(path: &Path, device: &Device) -> Result<Self> {
         let w = Weights::open(path)?;

@@ -88,6 +88,7 @@ struct Api {
     ) -> c_int,
     synchronize: unsafe extern "C" fn() -> c_int,
     list_voices: unsafe extern "C" fn(*mut RawVoice) -> *const *const RawVoice,
+    text_to_phonemes: unsafe extern "C" fn(*mut *const c_void, c_int, c_int) -> *const c_char,
     _lib: libloading::Library,
 }
 
@@ -120,6 +121,7 @@ fn load_api() -> Result<Api, String> {
                         synth: sym!(b"espeak_Synth\0"),
                         synchronize: sym!(b"espeak_Synchronize\0"),
                         list_voices: sym!(b"espeak_ListVoices\0"),
+                        text_to_phonemes: sym!(b"espeak_TextToPhonemes\0"),
                         _lib: lib,
                     });
                 }
@@ -356,6 +358,53 @@ unsafe fn first_language(p: *const c_char) -> String {
     }
     // SAFETY: skip the priority byte; the name is NUL-terminated.
     unsafe { cstr(p.add(1)) }
+}
+
+/// `text` in IPA as eSpeak's `voice` reads it (what Piper's voices are trained on), one string
+/// per clause with the clause's closing punctuation kept (`.`, `?`, `!`; `,` `:` `;` followed
+/// by a space), as Piper's front end does.
+pub fn text_to_ipa(voice: &str, text: &str) -> Result<String, DataError> {
+    const IPA: c_int = 0x02;
+    let lock = engine()?;
+    let api = lock.lock().unwrap_or_else(|p| p.into_inner());
+    let name = CString::new(voice)
+        .map_err(|_| DataError::Espeak { reason: format!("voice name {voice:?} holds a NUL byte") })?;
+    let ctext = CString::new(text.replace('\0', " "))
+        .map_err(|_| DataError::Espeak { reason: "text holds a NUL byte".into() })?;
+    let bytes = ctext.as_bytes();
+    let mut out = String::new();
+    // SAFETY: we hold the global lock; `ptr` walks the NUL-terminated `ctext`, which outlives
+    // the loop, and eSpeak advances it clause by clause (null at the end); the returned string
+    // is eSpeak's own buffer, copied before the next call.
+    unsafe {
+        if (api.set_voice_by_name)(name.as_ptr()) != EE_OK {
+            return Err(DataError::Espeak { reason: format!("voice {voice:?} is not available") });
+        }
+        let start = ctext.as_ptr() as usize;
+        let mut ptr = ctext.as_ptr() as *const c_void;
+        while !ptr.is_null() {
+            let from = ptr as usize - start;
+            let ph = (api.text_to_phonemes)(&mut ptr, CHARS_UTF8 as c_int, IPA);
+            let to = if ptr.is_null() { bytes.len() } else { ptr as usize - start };
+            if !ph.is_null() {
+                out.push_str(&cstr(ph));
+            }
+            // The clause's terminator, which the phoneme string leaves out.
+            let clause = String::from_utf8_lossy(&bytes[from.min(to)..to]);
+            match clause.trim_end().chars().last() {
+                Some(c @ ('.' | '?' | '!')) => out.push(c),
+                Some(c @ (',' | ':' | ';')) => {
+                    out.push(c);
+                    out.push(' ');
+                }
+                _ => {}
+            }
+            if !out.ends_with(' ') {
+                out.push(' ');
+            }
+        }
+    }
+    Ok(out.trim_end().to_string())
 }
 
 /// Synthesize `text` with `voice`. Returns 16 kHz samples and the synthesizer's own timings.

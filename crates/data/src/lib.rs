@@ -22,6 +22,7 @@ pub mod espeak;
 pub mod make;
 pub mod mix;
 pub mod motion;
+pub mod piper;
 pub mod rng;
 pub mod shard;
 pub mod simulate;

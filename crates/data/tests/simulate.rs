@@ -223,3 +223,46 @@ fn conversations_are_heard_through_a_drawn_channel_and_the_truth_stays() {
         serde_json::from_value(plain.meta.extra["channel"]["transmission"].clone()).unwrap();
     assert_eq!(line, Transmission::Full);
 }
+
+#[test]
+fn piper_speaks_with_the_frames_its_own_model_gives_each_phoneme() {
+    use duologue_data::piper::{PiperVoice, VOICE_NAME};
+    use duologue_data::rng::Rng;
+    // The IPA Piper's front end feeds this voice (its own espeak-ng gives the same).
+    let ipa = duologue_data::espeak::text_to_ipa("en-us", "Hello world.").unwrap();
+    assert_eq!(ipa, "həlˈoʊ wˈɜːld.");
+    let voice = PiperVoice::find().unwrap().expect("the Piper voice (crates/audio/scripts/fetch_piper.sh)");
+    let (ids, _) = voice.phoneme_ids(&ipa);
+    // Piper's own ids for it (notes/piper-vits.md).
+    assert_eq!(
+        ids,
+        [
+            1, 0, 20, 0, 59, 0, 24, 0, 120, 0, 27, 0, 100, 0, 3, 0, 35, 0, 120, 0, 62, 0, 122, 0, 24, 0, 17,
+            0, 10, 0, 2
+        ]
+    );
+    let spec = VoiceSpec { name: VOICE_NAME.into(), rate: 175, pitch: 50, range: 50, volume: 100 };
+    let u = voice.synthesize(&spec, "Mama made a map.", &mut Rng::new(4)).unwrap();
+    assert!(u.seconds() > 0.6 && u.seconds() < 3.0, "{}", u.seconds());
+    let syms: Vec<&str> = u.phonemes.iter().map(|p| p.symbol.as_str()).collect();
+    assert_eq!(syms.iter().filter(|s| **s == "m").count(), 4, "{syms:?}");
+    assert_eq!(u.words.len(), 4, "{:?}", u.words);
+    for w in u.phonemes.windows(2) {
+        assert!(w[0].end <= w[1].start + 1e-4 && w[0].start <= w[0].end, "{:?}", u.phonemes);
+    }
+    // Loud inside the words; lips closed (/m/) quieter on average than the open vowels.
+    let db = frame_db(&u.samples, u.samples.len() / HOP);
+    let at = |t: f32| db[((t * FPS as f32) as usize).min(db.len() - 1)];
+    let loud = db.iter().cloned().fold(f32::MIN, f32::max);
+    let mid = 0.5 * (u.words[1].start + u.words[1].end);
+    assert!(at(mid) > loud - 20.0);
+    let mean_of = |sym: &str| {
+        let v: Vec<f32> =
+            u.phonemes.iter().filter(|p| p.symbol == sym).map(|p| at(0.5 * (p.start + p.end))).collect();
+        v.iter().sum::<f32>() / v.len().max(1) as f32
+    };
+    assert!(mean_of("a") > mean_of("m"), "/a/ {} dB, /m/ {} dB", mean_of("a"), mean_of("m"));
+    // The timings cover the audio.
+    let last = u.phonemes.last().unwrap().end;
+    assert!((last - u.seconds()).abs() < 0.05, "{last} vs {}", u.seconds());
+}
