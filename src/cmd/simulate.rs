@@ -31,6 +31,16 @@ pub struct Args {
     pub identities: usize,
     #[command(flatten)]
     pub augment: super::AugmentArgs,
+    /// Leave out Piper's neural voice (speak with espeak-ng's voices only).
+    #[arg(long)]
+    pub no_neural: bool,
+    /// Probability that a person speaks with the neural voice.
+    #[arg(long, default_value_t = 0.25, value_parser = super::fraction)]
+    pub p_neural: f32,
+    /// A voice family whose voices all go to the test split, so training never hears its kind
+    /// of voice: espeak, espeak-klatt, mbrola or piper.
+    #[arg(long)]
+    pub hold_out_family: Option<String>,
     /// Make single-speaker monologues (dubbing sources for `duologue dub`) instead.
     #[arg(long)]
     pub single: bool,
@@ -45,7 +55,16 @@ pub fn run(args: Args) -> Result<()> {
         clips: args.dataset.clips,
         out: args.dataset.out,
         seed: args.dataset.seed,
-        config: SimConfig { seconds: args.seconds, p_reverb, p_noise, channel, ..Default::default() },
+        config: SimConfig {
+            seconds: args.seconds,
+            p_reverb,
+            p_noise,
+            channel,
+            neural: !args.no_neural,
+            p_neural: args.p_neural,
+            held_out_family: args.hold_out_family,
+            ..Default::default()
+        },
         clips_per_shard: args.dataset.clips_per_shard,
         val: args.val,
         test: args.test,

@@ -19,6 +19,7 @@ use burn::tensor::activation::{leaky_relu, relu, sigmoid};
 use burn::tensor::module::{conv1d, conv_transpose1d, layer_norm};
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 use burn::tensor::TensorData;
+use std::collections::HashMap;
 use std::path::Path;
 
 const HIDDEN: usize = 192;
@@ -50,11 +51,15 @@ pub fn find_voice_dir() -> Option<std::path::PathBuf> {
         .or_else(|| env("HOME").map(|d| d.join(".cache").join("duologue").join(VOICE_DIR)))
 }
 
-/// A loaded VITS voice.
+/// A loaded VITS voice: every weight converted once, at load.
 #[derive(Debug)]
 pub struct Vits {
-    w: Weights,
     device: Device,
+    /// Convolution weights (rank 3) and biases / norms (rank 1) as tensors.
+    t3: HashMap<String, T3>,
+    t1: HashMap<String, Tensor<1>>,
+    /// Small tensors read on the host (relative-position tables, the affine flow), by name.
+    host: HashMap<String, (Vec<usize>, Vec<f32>)>,
     /// The embedding table, `[vocab * HIDDEN]` row-major.
     emb: Vec<f32>,
     vocab: usize,
@@ -109,15 +114,48 @@ impl Vits {
         let w = Weights::open(path)?;
         let vocab = VOCAB;
         let emb = w.get("enc_p.emb.weight", &[vocab, HIDDEN])?;
-        Ok(Self { w, device: device.clone(), emb, vocab })
+        let (mut t3, mut t1, mut host) = (HashMap::new(), HashMap::new(), HashMap::new());
+        for name in w.names() {
+            let shape = w.shape(&name).unwrap_or_default();
+            let v = w.get(&name, &shape)?;
+            match shape[..] {
+                [a, b, c] if name.ends_with(".weight") => {
+                    t3.insert(name, Tensor::<3>::from_data(TensorData::new(v, [a, b, c]), device));
+                }
+                [n] => {
+                    t1.insert(name, Tensor::<1>::from_data(TensorData::new(v, [n]), device));
+                }
+                _ => {
+                    host.insert(name, (shape, v));
+                }
+            }
+        }
+        Ok(Self { device: device.clone(), t3, t1, host, emb, vocab })
+    }
+
+    fn missing(name: &str, shape: &[usize]) -> AudioError {
+        AudioError::Weights { path: "VITS voice".into(), msg: format!("no tensor {name} of shape {shape:?}") }
     }
 
     fn t3(&self, name: &str, shape: [usize; 3]) -> Result<T3> {
-        self.w.tensor(name, shape, &self.device)
+        match self.t3.get(name) {
+            Some(t) if t.dims() == shape => Ok(t.clone()),
+            _ => Err(Self::missing(name, &shape)),
+        }
     }
 
     fn t1(&self, name: &str, n: usize) -> Result<Tensor<1>> {
-        self.w.tensor(name, [n], &self.device)
+        match self.t1.get(name) {
+            Some(t) if t.dims() == [n] => Ok(t.clone()),
+            _ => Err(Self::missing(name, &[n])),
+        }
+    }
+
+    fn host(&self, name: &str, shape: &[usize]) -> Result<&[f32]> {
+        match self.host.get(name) {
+            Some((s, v)) if s == shape => Ok(v),
+            _ => Err(Self::missing(name, shape)),
+        }
     }
 
     /// `[1, C, T]` from `[C * T]` row-major.
@@ -160,8 +198,8 @@ impl Vits {
             &format!("{p}conv_v"),
             Conv { out: HIDDEN, k: 1, dilation: 1, groups: 1, bias: true },
         )?)?;
-        let ek = self.w.get(&format!("{p}emb_rel_k"), &[1, 2 * WINDOW + 1, HEAD_DIM])?;
-        let ev = self.w.get(&format!("{p}emb_rel_v"), &[1, 2 * WINDOW + 1, HEAD_DIM])?;
+        let ek = self.host(&format!("{p}emb_rel_k"), &[1, 2 * WINDOW + 1, HEAD_DIM])?;
+        let ev = self.host(&format!("{p}emb_rel_v"), &[1, 2 * WINDOW + 1, HEAD_DIM])?;
         let scale = 1.0 / (HEAD_DIM as f32).sqrt();
         // Channel c = h * HEAD_DIM + d, time-major within it: value (c, i) at c * t + i.
         let at = |m: &[f32], h: usize, d: usize, i: usize| m[(h * HEAD_DIM + d) * t + i];
@@ -299,8 +337,8 @@ impl Vits {
             }
         }
         std::mem::swap(&mut z0, &mut z1); // Flip
-        let m = self.w.get("dp.flows.0.m", &[2, 1])?;
-        let e = self.w.get("dp.flows.0.exp_neg_logs", &[2, 1])?;
+        let m = self.host("dp.flows.0.m", &[2, 1])?;
+        let e = self.host("dp.flows.0.exp_neg_logs", &[2, 1])?;
         Ok(z0.iter().map(|v| (v - m[0]) * e[0]).collect())
     }
 

@@ -45,6 +45,11 @@ impl Weights {
         SafeTensors::deserialize(&self.bytes).map(|s| s.tensor(name).is_ok()).unwrap_or(false)
     }
 
+    /// Shape of tensor `name`, if present.
+    pub fn shape(&self, name: &str) -> Option<Vec<usize>> {
+        SafeTensors::deserialize(&self.bytes).ok()?.tensor(name).ok().map(|t| t.shape().to_vec())
+    }
+
     /// Tensor `name` as f32 (f32/f16/bf16 stored), checked against `shape`.
     pub fn get(&self, name: &str, shape: &[usize]) -> Result<Vec<f32>> {
         let st = SafeTensors::deserialize(&self.bytes).map_err(|e| self.err(e.to_string()))?;

@@ -8,6 +8,7 @@ use crate::conversation::{converse, TurnTaking};
 use crate::espeak::{self, Utterance, VoiceSpec};
 use crate::mix::{self, Acoustics};
 use crate::motion::{self, Columns, PersonEvents, Style};
+use crate::piper::PiperVoice;
 use crate::rng::{hash_str, Rng};
 use crate::text::Corpus;
 use crate::DataError;
@@ -101,14 +102,33 @@ impl SplitPlan {
 }
 
 /// The voice unit splits are made by: the variant of `en-us+Alicia` is `Alicia`; a plain
-/// language voice is `default`; MBROLA voices are their own unit.
+/// language voice is `default`; MBROLA and Piper voices are their own unit.
 pub fn voice_unit(name: &str) -> String {
     match name.split_once('+') {
         Some((_, v)) => v.to_string(),
-        None if name.starts_with("mb-") => name.to_string(),
+        None if name.starts_with("mb-") || name.starts_with("piper:") => name.to_string(),
         None => "default".to_string(),
     }
 }
+
+/// The family of a voice (unit or full name): how it makes speech. `piper` (neural, VITS),
+/// `mbrola` (diphone concatenation), `espeak-klatt` (eSpeak's Klatt formant synthesiser, its
+/// `klatt*` variants) or `espeak` (eSpeak's own formant synthesis).
+pub fn voice_family(name: &str) -> &'static str {
+    let variant = name.rsplit('+').next().unwrap_or(name);
+    if name.starts_with("piper:") {
+        "piper"
+    } else if name.starts_with("mb-") {
+        "mbrola"
+    } else if variant.to_ascii_lowercase().starts_with("klatt") {
+        "espeak-klatt"
+    } else {
+        "espeak"
+    }
+}
+
+/// The voice families [`voice_family`] names.
+pub const VOICE_FAMILIES: [&str; 4] = ["espeak", "espeak-klatt", "mbrola", "piper"];
 
 /// Identity coefficients of identity `id`: a deterministic draw, `beta ~ N(0, 0.8^2)`.
 pub fn identity_beta(id: &str) -> Vec<f32> {
@@ -129,6 +149,13 @@ pub struct SimConfig {
     pub turn_taking: TurnTaking,
     /// Microphone colouring, telephone line, lossy codec and level ([`crate::channel`]).
     pub channel: ChannelOdds,
+    /// Speak also with Piper's neural voice ([`crate::piper`]; an error when it is not installed).
+    pub neural: bool,
+    /// Probability that a person speaks with the neural voice (where their split has it).
+    pub p_neural: f32,
+    /// A voice family ([`voice_family`]) whose voices all go to the test split: conversations
+    /// in voices of a kind training never heard.
+    pub held_out_family: Option<String>,
 }
 
 impl Default for SimConfig {
@@ -139,6 +166,9 @@ impl Default for SimConfig {
             p_noise: 0.5,
             turn_taking: TurnTaking::default(),
             channel: ChannelOdds::default(),
+            neural: true,
+            p_neural: 0.25,
+            held_out_family: None,
         }
     }
 }
@@ -156,6 +186,8 @@ pub struct Simulator {
     cols: Columns,
     layouts: Library,
     face: &'static FaceModel,
+    /// Piper's voice, when `config.neural`.
+    piper: Option<PiperVoice>,
 }
 
 impl Simulator {
@@ -168,13 +200,50 @@ impl Simulator {
         val: f32,
         test: f32,
     ) -> Result<Self, DataError> {
-        let names = espeak::english_voices()?;
+        let mut names = espeak::english_voices()?;
+        let piper = if config.neural {
+            let voice = PiperVoice::find()?.ok_or_else(|| DataError::Config {
+                reason:
+                    "Piper's neural voice is not installed (run crates/audio/scripts/fetch_piper.sh, which \
+                         scripts/setup.sh runs; or pass --no-neural)"
+                        .into(),
+            })?;
+            names.push(crate::piper::VOICE_NAME.to_string());
+            Some(voice)
+        } else {
+            None
+        };
         let mut voices: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for n in names {
             voices.entry(voice_unit(&n)).or_default().push(n);
         }
-        let units: Vec<String> = voices.keys().cloned().collect();
-        let plan = SplitPlan::new(split_seed, &units, n_identities, val, test)?;
+        // A held-out family's units skip the draw and all go to the test split.
+        let held = config.held_out_family.as_deref();
+        if let Some(f) = held {
+            if !VOICE_FAMILIES.contains(&f) {
+                return Err(DataError::Config {
+                    reason: format!("unknown voice family {f:?} (known: {})", VOICE_FAMILIES.join(", ")),
+                });
+            }
+            if !voices.keys().any(|u| voice_family(u) == f) {
+                return Err(DataError::Config {
+                    reason: format!("no installed voice is of the family {f:?}"),
+                });
+            }
+        }
+        let (out, units): (Vec<String>, Vec<String>) =
+            voices.keys().cloned().partition(|u| held.is_some_and(|f| voice_family(u) == f));
+        let mut plan = SplitPlan::new(split_seed, &units, n_identities, val, test)?;
+        if !out.is_empty() {
+            if test <= 0.0 {
+                return Err(DataError::Config {
+                    reason: "a held-out voice family needs a test split (--test > 0)".into(),
+                });
+            }
+            let t = plan.voices.entry("test".into()).or_default();
+            t.extend(out);
+            t.sort();
+        }
         let layouts = Library::builtin();
         if layouts.entries().is_empty() {
             return Err(DataError::Config { reason: "the layout library is empty".into() });
@@ -193,6 +262,7 @@ impl Simulator {
             cols: Columns::new()?,
             layouts,
             face: FaceModel::shared(),
+            piper,
         })
     }
 
@@ -218,10 +288,26 @@ impl Simulator {
         let frames = (self.config.seconds * FPS as f32).round() as usize;
         let seconds = frames as f32 / FPS as f32;
 
-        // Two different voice units and identities from this split.
+        // Two different voice units and identities from this split; each person speaks with
+        // the neural voice with probability `p_neural` when the split has it (one unit among
+        // a hundred eSpeak variants would otherwise be a voice in a hundred).
         let units = &self.plan.voices[split];
-        let ua = rng.below(units.len());
-        let ub = (ua + 1 + rng.below(units.len() - 1)) % units.len();
+        let neural: Vec<usize> = (0..units.len()).filter(|&u| voice_family(&units[u]) == "piper").collect();
+        let draw = |rng: &mut Rng, not: Option<usize>| -> usize {
+            let free: Vec<usize> = neural.iter().copied().filter(|&u| Some(u) != not).collect();
+            if !free.is_empty() && free.len() < units.len() && rng.chance(self.config.p_neural) {
+                return free[rng.below(free.len())];
+            }
+            let others: Vec<usize> =
+                (0..units.len()).filter(|u| Some(*u) != not && !neural.contains(u)).collect();
+            if others.is_empty() {
+                free[rng.below(free.len())]
+            } else {
+                others[rng.below(others.len())]
+            }
+        };
+        let ua = draw(&mut rng, None);
+        let ub = draw(&mut rng, Some(ua));
         let ids = &self.plan.identities[split];
         let ia = rng.below(ids.len());
         let ib = (ia + 1 + rng.below(ids.len() - 1)) % ids.len();
@@ -254,7 +340,13 @@ impl Simulator {
             if let Some(u) = cache.get(&(who, text.to_string())) {
                 return Ok(u.clone());
             }
-            let u = espeak::synthesize(&specs[who], text)?;
+            let u = match &self.piper {
+                Some(p) if specs[who].name.starts_with("piper:") => {
+                    let mut r = Rng::derive(seed ^ hash_str(text), index * 2 + who as u64);
+                    p.synthesize(&specs[who], text, &mut r)?
+                }
+                _ => espeak::synthesize(&specs[who], text)?,
+            };
             cache.insert((who, text.to_string()), u.clone());
             Ok(u)
         };
@@ -359,6 +451,7 @@ impl Simulator {
                 "voice_specs": specs,
                 "acoustics": {"rt60": acoustics.rt60, "snr_db": if acoustics.snr_db.is_finite() { Some(acoustics.snr_db) } else { None }},
                 "channel": channel,
+                "voice_families": [voice_family(&specs[0].name), voice_family(&specs[1].name)],
                 "texts": texts,
                 "corpus": self.corpus.source,
                 "gaze_at_partner": [frac(&gaze_at[0]), frac(&gaze_at[1])],

@@ -266,3 +266,51 @@ fn piper_speaks_with_the_frames_its_own_model_gives_each_phoneme() {
     let last = u.phonemes.last().unwrap().end;
     assert!((last - u.seconds()).abs() < 0.05, "{last} vs {}", u.seconds());
 }
+
+#[test]
+fn a_held_out_voice_family_is_heard_only_in_the_test_split() {
+    use duologue_data::simulate::voice_family;
+    let cfg = SimConfig {
+        seconds: 4.0,
+        p_reverb: 0.0,
+        p_noise: 0.0,
+        p_neural: 1.0,
+        held_out_family: Some("piper".into()),
+        ..Default::default()
+    };
+    let sim =
+        Simulator::new(cfg, 3, 100, 0.1, 0.3).expect("the Piper voice (crates/audio/scripts/fetch_piper.sh)");
+    let plan = sim.plan();
+    assert!(plan.voices["test"].iter().any(|u| voice_family(u) == "piper"));
+    for split in ["train", "val"] {
+        assert!(
+            plan.voices[split].iter().all(|u| voice_family(u) != "piper"),
+            "{split}: {:?}",
+            plan.voices[split]
+        );
+    }
+    let (mut test_seen, mut train_seen) = (0, 0);
+    for index in 0..12 {
+        let c = sim.clip(21, index).unwrap();
+        let fam: Vec<&str> = c.meta.voices.iter().map(|v| voice_family(v)).collect();
+        assert_eq!(c.meta.extra["voice_families"], serde_json::json!(fam));
+        if c.meta.split == "test" {
+            // p_neural 1: one of the two speaks with Piper's voice (the other can't: one unit).
+            assert_eq!(fam.iter().filter(|f| **f == "piper").count(), 1, "{:?}", c.meta.voices);
+            let who = fam.iter().position(|f| *f == "piper").unwrap();
+            let mask = if who == 0 { &c.duo.a.mask } else { &c.duo.b.mask };
+            assert!(mask.iter().any(|&m| m > 0.5), "the neural voice speaks");
+            test_seen += 1;
+        } else {
+            assert!(!fam.contains(&"piper"), "{:?}", c.meta.voices);
+            train_seen += 1;
+        }
+    }
+    assert!(test_seen > 0 && train_seen > 0, "{test_seen} test / {train_seen} other clips");
+    let bad = SimConfig { held_out_family: Some("nonexistent".into()), ..Default::default() };
+    assert!(Simulator::new(bad, 3, 100, 0.1, 0.3)
+        .err()
+        .unwrap()
+        .to_string()
+        .contains("unknown voice family"));
+}
