@@ -105,6 +105,27 @@ fn eval_scores_a_checkpoint_and_the_baselines_on_the_test_split() {
         assert!((0.0..=1.0).contains(&rate), "{name} {rate}");
     }
     assert!(num(&m["model"]["mse"]["FULL"]) > 0.0);
+    // Mask-role agreement by the speaker's voice family: the families' frames together are all
+    // single-speaker frames, so their frame-weighted rates give back the pooled ones.
+    let fam = v["role_agreement_by_voice_family"].as_object().expect("families");
+    assert!(!fam.is_empty());
+    for key in ["model", "gt"] {
+        let (mut agree, mut frames) = (0.0, 0.0);
+        for (name, f) in fam {
+            assert!(["espeak", "espeak-klatt", "mbrola", "piper"].contains(&name.as_str()), "{name}");
+            let n = num(&f["frames"]);
+            if n > 0.0 {
+                agree += num(&f[key]) * n;
+                frames += n;
+            }
+        }
+        let pooled = num(&m[key]["role_agreement"]);
+        assert!(
+            (agree / frames - pooled).abs() < 1e-9,
+            "{key}: families {} vs pooled {pooled}",
+            agree / frames
+        );
+    }
     // The mean pose never moves: one k-means cluster (SID 0) and lips that never move, so
     // mask-role agreement is 0.
     assert_eq!(num(&m["mean"]["sid_speaker_bits"]), 0.0);
@@ -117,6 +138,7 @@ fn eval_scores_a_checkpoint_and_the_baselines_on_the_test_split() {
     assert!(num(&m["mean"]["fd_vertices"]) > 0.0 && num(&m["mean"]["pfd_vertices"]) > 0.0);
 
     let md = std::fs::read_to_string(out.join("eval.md")).unwrap();
+    assert!(md.contains("## Mask-role agreement by the speaker's voice family"), "{md}");
     // One clip's curves are drawn (the first by default) and named in the report.
     let plots: Vec<_> = std::fs::read_dir(&out)
         .unwrap()

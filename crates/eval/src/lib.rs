@@ -43,8 +43,8 @@ pub use params::{
     paired_features, param_features, param_mse, split_by_role, GroupMse, ParamMse, SPEAKER_THRESHOLD,
 };
 pub use quality::{
-    lip_activity, listening_gaze, role_agreement, role_vertex_metrics, ListeningGaze, RoleAgreement,
-    RoleVertexMetrics, LIP_ACTIVITY_WINDOW,
+    lip_activity, listening_gaze, role_agreement, role_agreement_by_speaker, role_vertex_metrics,
+    ListeningGaze, RoleAgreement, RoleVertexMetrics, LIP_ACTIVITY_WINDOW,
 };
 pub use report::{group_json, markdown_table, summary_json, PairReport};
 pub use sid::{assignment_entropy, sid, KMeans, SidConfig};

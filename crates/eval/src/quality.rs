@@ -225,20 +225,37 @@ pub fn role_agreement(
     model: &FaceModel,
     window: usize,
 ) -> Result<RoleAgreement, EvalError> {
+    let [a, b] = role_agreement_by_speaker(duo, masks, model, window)?;
+    let (n, agree) = (a.frames + b.frames, a.agree + b.agree);
+    Ok(RoleAgreement { rate: (n > 0).then(|| agree as f64 / n as f64), frames: n, agree })
+}
+
+/// [`role_agreement`] split by who speaks: `[frames where only A speaks, frames where only B
+/// speaks]`, so agreement can be told per speaker (per voice, per voice family).
+pub fn role_agreement_by_speaker(
+    duo: &Duo,
+    masks: [&[f32]; 2],
+    model: &FaceModel,
+    window: usize,
+) -> Result<[RoleAgreement; 2], EvalError> {
     let frames = check_duo(duo, "result")?;
     check_masks(masks, frames)?;
     let act = [lip_activity(&duo.a, duo.fps, model, window), lip_activity(&duo.b, duo.fps, model, window)];
-    let (mut n, mut agree) = (0usize, 0usize);
+    let (mut n, mut agree) = ([0usize; 2], [0usize; 2]);
     for k in 0..frames {
         let speaking = [masks[0][k] >= SPEAKER_THRESHOLD, masks[1][k] >= SPEAKER_THRESHOLD];
         if speaking[0] == speaking[1] {
             continue;
         }
         let (s, l) = if speaking[0] { (0, 1) } else { (1, 0) };
-        n += 1;
-        agree += usize::from(act[s][k] > act[l][k]);
+        n[s] += 1;
+        agree[s] += usize::from(act[s][k] > act[l][k]);
     }
-    Ok(RoleAgreement { rate: (n > 0).then(|| agree as f64 / n as f64), frames: n, agree })
+    Ok([0, 1].map(|s| RoleAgreement {
+        rate: (n[s] > 0).then(|| agree[s] as f64 / n[s] as f64),
+        frames: n[s],
+        agree: agree[s],
+    }))
 }
 
 /// Gaze at the partner while listening.
@@ -389,6 +406,9 @@ mod tests {
         assert!(r.agree >= 48, "{r:?}");
         // Swap the roles in the masks: now the "speaker" is always the still one.
         let r = role_agreement(&d, [m[1], m[0]], model, 1).unwrap();
+        // Split by speaker, the parts add up to the whole.
+        let [ra, rb] = role_agreement_by_speaker(&d, [m[1], m[0]], model, 1).unwrap();
+        assert_eq!((ra.frames + rb.frames, ra.agree + rb.agree), (r.frames, r.agree));
         assert!(r.agree <= 2, "{r:?}");
         // A speaker whose lips never move has agreement 0 even against a still listener.
         let mut still = facing(50);

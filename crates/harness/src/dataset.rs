@@ -21,8 +21,8 @@ use duologue_data::{Clip as DataClip, Dataset, OnError, StreamConfig};
 use duologue_eval::baselines::{b_speaks_more, mean_baseline, orient};
 use duologue_eval::plot::{figure, frame_energy_db};
 use duologue_eval::{
-    markdown_table, summary_json, AggregateConfig, EvalError, Library, LibraryWindow, MethodAccumulator,
-    MethodSummary, SidConfig, LIP_ACTIVITY_WINDOW, MUTUAL_GAZE_DEG,
+    markdown_table, role_agreement_by_speaker, summary_json, AggregateConfig, EvalError, Library,
+    LibraryWindow, MethodAccumulator, MethodSummary, SidConfig, LIP_ACTIVITY_WINDOW, MUTUAL_GAZE_DEG,
 };
 use duologue_face::FaceModel;
 use duologue_model::burn::prelude::Device;
@@ -454,6 +454,7 @@ pub fn evaluate(job: &EvalJob, on: &mut dyn FnMut(Event<'_>)) -> Result<EvalRepo
     // The plot's file name and SVG, written with the report.
     let mut plotted: Option<(String, String)> = None;
     let mut keys = Vec::new();
+    let mut families = Families::default();
     for (i, clip) in stream_split(&ds, &job.split)?.take(total).enumerate() {
         let clip: DataClip = clip.map_err(clip_err)?;
         let what = format!("{}: clip {}", data_dir.display(), clip.key);
@@ -498,6 +499,7 @@ pub fn evaluate(job: &EvalJob, on: &mut dyn FnMut(Event<'_>)) -> Result<EvalRepo
         }
         let energy = frame_energy_db(&clip.audio).map_err(metric_err)?;
         score(&mut methods, &preds, gt, &energy, &what)?;
+        families.add(&clip, &preds[0], &preds[1]).map_err(metric_err)?;
         let plot_this = job.plot_clip.as_deref().map_or(keys.is_empty(), |k| k == clip.key);
         if plot_this && !job.no_vertices {
             let title = format!("{} — {}", clip.key, job.model.display());
@@ -541,6 +543,7 @@ pub fn evaluate(job: &EvalJob, on: &mut dyn FnMut(Event<'_>)) -> Result<EvalRepo
         baselines: &baselines,
         plotted: plotted.as_ref().map(|(name, svg)| (name.as_str(), svg.as_str())),
         keys: &keys,
+        families: &families,
     };
     write_report(&facts, &rows)
 }
@@ -550,6 +553,69 @@ pub fn evaluate(job: &EvalJob, on: &mut dyn FnMut(Event<'_>)) -> Result<EvalRepo
 fn plot_clip(pred: &Duo, gt: &Duo, audio: &[f32], title: &str) -> std::result::Result<String, EvalError> {
     let audio = &audio[..audio.len().min(gt.frames() * HOP)];
     Ok(figure(pred, Some(gt), Some(audio), title, FaceModel::shared())?.svg)
+}
+
+/// Mask-role agreement per voice family of the speaker (clips that name their voices'
+/// families, as `duologue simulate` writes them): frames where only one person speaks count
+/// for that person's family, so a family training never heard can be compared with the rest.
+#[derive(Debug, Default)]
+struct Families {
+    /// family -> (single-speaker frames, model agrees, ground truth agrees)
+    by: std::collections::BTreeMap<String, (usize, usize, usize)>,
+}
+
+impl Families {
+    fn add(&mut self, clip: &DataClip, gt: &Duo, model: &Duo) -> std::result::Result<(), EvalError> {
+        let Some(fams) = clip.meta.extra["voice_families"].as_array() else { return Ok(()) };
+        let masks = [gt.a.mask.as_slice(), gt.b.mask.as_slice()];
+        let face = FaceModel::shared();
+        let m = role_agreement_by_speaker(model, masks, face, LIP_ACTIVITY_WINDOW)?;
+        let g = role_agreement_by_speaker(gt, masks, face, LIP_ACTIVITY_WINDOW)?;
+        for (s, fam) in fams.iter().take(2).enumerate() {
+            let e = self.by.entry(fam.as_str().unwrap_or("?").to_string()).or_default();
+            e.0 += m[s].frames;
+            e.1 += m[s].agree;
+            e.2 += g[s].agree;
+        }
+        Ok(())
+    }
+
+    fn json(&self) -> serde_json::Value {
+        let rate = |a: usize, n: usize| {
+            if n > 0 {
+                serde_json::json!(a as f64 / n as f64)
+            } else {
+                serde_json::Value::Null
+            }
+        };
+        self.by
+            .iter()
+            .map(|(f, &(n, m, g))| {
+                (f.clone(), serde_json::json!({ "frames": n, "model": rate(m, n), "gt": rate(g, n) }))
+            })
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    }
+
+    fn markdown(&self) -> String {
+        if self.by.is_empty() {
+            return String::new();
+        }
+        let mut md = String::from(
+            "\n## Mask-role agreement by the speaker's voice family\n\n| family | single-speaker frames | model | ground truth |\n|---|---|---|---|\n",
+        );
+        let pct = |a: usize, n: usize| {
+            if n > 0 {
+                format!("{:.1} %", 100.0 * a as f64 / n as f64)
+            } else {
+                "-".into()
+            }
+        };
+        for (f, &(n, m, g)) in &self.by {
+            md.push_str(&format!("| {f} | {n} | {} | {} |\n", pct(m, n), pct(g, n)));
+        }
+        md
+    }
 }
 
 /// What the report states besides the values.
@@ -571,6 +637,7 @@ struct Facts<'a> {
     baselines: &'a [Baseline],
     /// The plot's file name in `job.out` and its SVG.
     plotted: Option<(&'a str, &'a str)>,
+    families: &'a Families,
     keys: &'a [String],
 }
 
@@ -679,9 +746,11 @@ fn write_report(f: &Facts<'_>, rows: &[(String, MethodSummary)]) -> Result<EvalR
             "fd_params": "parameter units²", "fd_vertices": "m²", "sid": "bits", "role_agreement": "fraction", "listening_gaze_rate": "fraction",
         },
         "baselines": f.baselines.iter().map(|b| (b.name().to_string(), serde_json::Value::from(b.describe()))).collect::<serde_json::Map<_, _>>(),
+        "role_agreement_by_voice_family": f.families.json(),
         "notes": notes,
     });
-    let markdown = markdown_table(&format!("duologue eval: {}", job.data.display()), rows, &notes);
+    let markdown = markdown_table(&format!("duologue eval: {}", job.data.display()), rows, &notes)
+        + &f.families.markdown();
     // The report, its table and the plot land in `out` together, or not at all.
     let staging = duologue_params::atomic::Staging::new(&job.out).map_err(crate::error::io(&job.out))?;
     let put = |name: &str, bytes: &[u8]| {
