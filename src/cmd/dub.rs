@@ -30,7 +30,7 @@ pub struct Args {
     #[arg(long)]
     pub skip_bad: bool,
     #[command(flatten)]
-    pub augment: super::AugmentArgs,
+    pub augment: super::augment::AugmentArgs,
 }
 
 pub fn run(args: Args) -> Result<()> {

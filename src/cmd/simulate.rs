@@ -30,7 +30,7 @@ pub struct Args {
     #[arg(long, default_value_t = 2000, value_parser = super::at_least_one)]
     pub identities: usize,
     #[command(flatten)]
-    pub augment: super::AugmentArgs,
+    pub augment: super::augment::AugmentArgs,
     /// Leave out Piper's neural voice (speak with espeak-ng's voices only).
     #[arg(long)]
     pub no_neural: bool,

@@ -1,8 +1,8 @@
 //! The one interface the model uses for audio conditioning: 16 kHz mono in, `[frames, D]` at
 //! 25 fps out (DESIGN.md §1, §7: the "audio features" part of the per-frame condition c(k)).
 
-use crate::error::{AudioError, Result};
-use crate::mel::{frames_for, LogMel, LogMelConfig};
+use crate::error::Result;
+use crate::mel::{frames_for, LogMel};
 use duologue_params::HOP;
 
 /// Per-frame features, row-major `[frames, dim]`.
@@ -47,20 +47,21 @@ pub trait FeatureExtractor {
     }
 }
 
-/// The feature extractors a model config can name (`[model] features`).
-pub const FEATURE_NAMES: [&str; 2] = ["logmel", "whisper-tiny"];
-
-/// The extractor called `name` (one of [`FEATURE_NAMES`]): 80-band log-mel (built in), or
-/// Whisper tiny's encoder (weights from `crates/audio/scripts/fetch_whisper.sh`).
-pub fn extractor(name: &str) -> Result<Box<dyn FeatureExtractor + Send + Sync>> {
-    match name {
-        "logmel" => Ok(Box::new(LogMel::new(LogMelConfig::default()))),
-        "whisper-tiny" => Ok(Box::new(crate::whisper::Whisper::find()?)),
-        other => Err(AudioError::Config(format!(
-            "unknown audio features {other:?} (known: {})",
-            FEATURE_NAMES.join(", ")
-        ))),
+/// 50 Hz vectors `[T50, d]` -> 25 fps `[frames, d]`: mean of pairs (2k, 2k+1), the last
+/// vector repeated where the 50 Hz sequence is short.
+pub fn pairs_to_25fps(h: &[f32], d: usize, frames: usize) -> Vec<f32> {
+    let t50 = h.len() / d.max(1);
+    let mut out = vec![0.0f32; frames * d];
+    if t50 == 0 {
+        return out;
     }
+    for (k, row) in out.chunks_exact_mut(d).enumerate() {
+        let (i, j) = ((2 * k).min(t50 - 1), (2 * k + 1).min(t50 - 1));
+        for (c, o) in row.iter_mut().enumerate() {
+            *o = 0.5 * (h[i * d + c] + h[j * d + c]);
+        }
+    }
+    out
 }
 
 impl FeatureExtractor for LogMel {
@@ -96,6 +97,7 @@ impl FeatureExtractor for LogMel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mel::LogMelConfig;
 
     /// Log-mel's copy-free padding gives what padding the audio gives (on a signal that fades
     /// in and out, so the edge frames' few milliseconds of context are silence either way).
@@ -116,7 +118,5 @@ mod tests {
         assert_eq!(fast.len(), slow.len());
         let d = fast.iter().zip(&slow).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
         assert!(d < 1e-3, "max difference {d}");
-        assert!(extractor("mfcc").err().unwrap().to_string().contains("whisper-tiny"));
-        assert_eq!(extractor("logmel").unwrap().dim(), 80);
     }
 }

@@ -17,6 +17,7 @@ pub mod ct2;
 pub mod decode;
 pub mod diarize;
 mod error;
+pub mod extractors;
 pub mod features;
 pub mod ge2e;
 pub mod mask;
@@ -36,7 +37,8 @@ pub mod whisper;
 
 pub use decode::{decode_file, decode_pair, AudioStream, ChannelMode, Decoded, SourceInfo, Warning};
 pub use error::{AudioError, Result};
-pub use features::{extractor, FeatureExtractor, Features, FEATURE_NAMES};
+pub use extractors::{extractor, FEATURE_NAMES};
+pub use features::{FeatureExtractor, Features};
 pub use mask::{SmoothConfig, Summary};
 pub use mel::{LogMel, LogMelConfig};
 pub use pipeline::{

@@ -18,7 +18,7 @@
 //! each side (attention is quadratic in length), and the windows' centres are stitched.
 
 use crate::error::{AudioError, Result};
-use crate::features::{FeatureExtractor, Features};
+use crate::features::{pairs_to_25fps, FeatureExtractor, Features};
 use crate::mel::frames_for;
 use crate::weights::{to_vec, Weights};
 use burn::prelude::*;
@@ -395,23 +395,6 @@ impl Wav2Vec2 {
     }
 }
 
-/// 50 Hz vectors `[T50, d]` -> 25 fps `[frames, d]`: mean of pairs (2k, 2k+1), the last
-/// vector repeated where the 50 Hz sequence is short.
-pub fn pairs_to_25fps(h: &[f32], d: usize, frames: usize) -> Vec<f32> {
-    let t50 = h.len() / d.max(1);
-    let mut out = vec![0.0f32; frames * d];
-    if t50 == 0 {
-        return out;
-    }
-    for (k, row) in out.chunks_exact_mut(d).enumerate() {
-        let (i, j) = ((2 * k).min(t50 - 1), (2 * k + 1).min(t50 - 1));
-        for (c, o) in row.iter_mut().enumerate() {
-            *o = 0.5 * (h[i * d + c] + h[j * d + c]);
-        }
-    }
-    out
-}
-
 impl FeatureExtractor for Wav2Vec2 {
     fn name(&self) -> &str {
         "wav2vec2"
@@ -431,7 +414,7 @@ impl FeatureExtractor for Wav2Vec2 {
 
 #[cfg(test)]
 mod tests {
-    use super::pairs_to_25fps;
+    use crate::features::pairs_to_25fps;
 
     #[test]
     fn pairs_average_and_pad() {

@@ -22,9 +22,8 @@
 
 use crate::ct2::Ct2Model;
 use crate::error::{AudioError, Result};
-use crate::features::{FeatureExtractor, Features};
+use crate::features::{pairs_to_25fps, FeatureExtractor, Features};
 use crate::mel::frames_for;
-use crate::wav2vec2::pairs_to_25fps;
 use crate::weights::to_vec;
 use burn::prelude::*;
 use burn::tensor::activation::{gelu, softmax};
@@ -458,11 +457,12 @@ mod tests {
         let f = mel_filters();
         assert_eq!((f.len(), f[0].len()), (N_MELS, N_FFT / 2 + 1));
         // Slaney normalisation: each triangle's area (in Hz) is 1, so weights * bin width sum to ~1
+        // (within the 40 Hz bins' discretisation)
         // for bands wide enough to span several bins.
         let bin_hz = 16_000.0 / N_FFT as f32;
         for band in &f[40..] {
             let area: f32 = band.iter().sum::<f32>() * bin_hz;
-            assert!((area - 1.0).abs() < 0.05, "area {area}");
+            assert!((area - 1.0).abs() < 0.1, "area {area}");
         }
         // Band 0 starts at 0 Hz: bin 0 has weight 0, bin 1 (40 Hz) is on its rising edge.
         assert_eq!(f[0][0], 0.0);
