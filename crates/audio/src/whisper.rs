@@ -65,33 +65,7 @@ pub fn find_model_dir() -> Option<PathBuf> {
 /// Slaney-style mel filters exactly as librosa (and `whisper/assets/mel_filters.npz`) build
 /// them for 16 kHz, `N_FFT`, `N_MELS`: `[N_MELS][N_FFT / 2 + 1]`.
 pub fn mel_filters() -> Vec<Vec<f32>> {
-    let bins = N_FFT / 2 + 1;
-    let sr = 16_000.0f64;
-    let fft_freqs: Vec<f64> = (0..bins).map(|i| i as f64 * sr / N_FFT as f64).collect();
-    // Mel scale of Slaney: linear below 1 kHz, logarithmic above.
-    let (f_sp, min_log_hz) = (200.0 / 3.0, 1000.0);
-    let min_log_mel = min_log_hz / f_sp;
-    let logstep = 6.4f64.ln() / 27.0;
-    let hz_to_mel =
-        |f: f64| if f >= min_log_hz { min_log_mel + (f / min_log_hz).ln() / logstep } else { f / f_sp };
-    let mel_to_hz =
-        |m: f64| if m >= min_log_mel { min_log_hz * (logstep * (m - min_log_mel)).exp() } else { f_sp * m };
-    let max_mel = hz_to_mel(sr / 2.0);
-    let freqs: Vec<f64> =
-        (0..N_MELS + 2).map(|i| mel_to_hz(max_mel * i as f64 / (N_MELS + 1) as f64)).collect();
-    (0..N_MELS)
-        .map(|m| {
-            let enorm = 2.0 / (freqs[m + 2] - freqs[m]);
-            fft_freqs
-                .iter()
-                .map(|&f| {
-                    let lower = (f - freqs[m]) / (freqs[m + 1] - freqs[m]);
-                    let upper = (freqs[m + 2] - f) / (freqs[m + 2] - freqs[m + 1]);
-                    (lower.min(upper).max(0.0) * enorm) as f32
-                })
-                .collect()
-        })
-        .collect()
+    crate::mel::slaney_filterbank(16_000.0, N_FFT, N_MELS)
 }
 
 /// Whisper's log-mel front-end.
