@@ -144,7 +144,9 @@ fn training_killed_at_random_points_resumes_to_the_same_losses() {
     }
     assert!(done, "never finished in 60 attempts");
     eprintln!("training killed {kills} times, then finished");
-    assert!(kills >= 2, "only {kills} kills: the run was too quick to test anything");
+    // At least one kill mid-run, then a resume: a resumed run has less left to do than the
+    // whole run the kill times are drawn from, so it may finish before a second kill lands.
+    assert!(kills >= 1, "no kill landed: the run was too quick to test anything");
     let got = losses(&run);
     assert_eq!(got.iter().map(|r| r.0).collect::<Vec<_>>(), want.iter().map(|r| r.0).collect::<Vec<_>>());
     for ((step, a), (_, b)) in got.iter().zip(&want) {
