@@ -54,6 +54,19 @@ pub fn hann(n: usize) -> Vec<f32> {
     (0..n).map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / n as f32).cos()).collect()
 }
 
+/// Dense filters stored sparsely: each as (first non-zero bin, the weights up to its last
+/// non-zero bin).
+pub(crate) fn sparse_filters(dense: Vec<Vec<f32>>) -> Vec<(usize, Vec<f32>)> {
+    dense
+        .into_iter()
+        .map(|w| {
+            let first = w.iter().position(|&v| v > 0.0).unwrap_or(0);
+            let last = w.iter().rposition(|&v| v > 0.0).map_or(first, |l| l + 1);
+            (first, w[first..last.max(first)].to_vec())
+        })
+        .collect()
+}
+
 /// Triangular mel filters, `[n_mels][n_fft/2 + 1]`, each peaking at 1 (HTK-style, no area
 /// normalisation, so a flat spectrum gives roughly equal band energies per bin count).
 pub fn mel_filterbank(n_mels: usize, n_fft: usize, sample_rate: f32, fmin: f32, fmax: f32) -> Vec<Vec<f32>> {
@@ -107,14 +120,7 @@ impl LogMel {
     pub fn new(cfg: LogMelConfig) -> Self {
         let dense =
             mel_filterbank(cfg.n_mels, cfg.n_fft, duologue_params::SAMPLE_RATE as f32, cfg.fmin, cfg.fmax);
-        let filters = dense
-            .into_iter()
-            .map(|w| {
-                let first = w.iter().position(|&v| v > 0.0).unwrap_or(0);
-                let last = w.iter().rposition(|&v| v > 0.0).map_or(first, |l| l + 1);
-                (first, w[first..last.max(first)].to_vec())
-            })
-            .collect();
+        let filters = sparse_filters(dense);
         let fft = RealFftPlanner::<f32>::new().plan_fft_forward(cfg.n_fft);
         Self { window: hann(cfg.win), filters, fft, cfg }
     }

@@ -23,7 +23,7 @@
 use crate::ct2::Ct2Model;
 use crate::error::{AudioError, Result};
 use crate::features::{pairs_to_25fps, FeatureExtractor, Features};
-use crate::mel::frames_for;
+use crate::mel::{frames_for, sparse_filters};
 use crate::weights::to_vec;
 use burn::prelude::*;
 use burn::tensor::activation::{gelu, softmax};
@@ -92,19 +92,15 @@ impl Default for WhisperMel {
 impl WhisperMel {
     /// Builds the filters, the window and the FFT plan.
     pub fn new() -> Self {
-        let filters = mel_filters()
-            .into_iter()
-            .map(|w| {
-                let first = w.iter().position(|&v| v > 0.0).unwrap_or(0);
-                let last = w.iter().rposition(|&v| v > 0.0).map_or(first, |l| l + 1);
-                (first, w[first..last.max(first)].to_vec())
-            })
-            .collect();
-        // numpy's hanning(N + 1)[:-1]: the periodic Hann window torch.hann_window gives.
-        let window = (0..N_FFT)
-            .map(|n| (0.5 - 0.5 * (2.0 * std::f64::consts::PI * n as f64 / N_FFT as f64).cos()) as f32)
-            .collect();
-        Self { filters, window, fft: RealFftPlanner::<f32>::new().plan_fft_forward(N_FFT) }
+        Self {
+            filters: sparse_filters(mel_filters()),
+            // numpy's hanning(N + 1)[:-1] (the periodic Hann window torch.hann_window gives),
+            // computed in f64 as numpy does.
+            window: (0..N_FFT)
+                .map(|n| (0.5 - 0.5 * (2.0 * std::f64::consts::PI * n as f64 / N_FFT as f64).cos()) as f32)
+                .collect(),
+            fft: RealFftPlanner::<f32>::new().plan_fft_forward(N_FFT),
+        }
     }
 
     /// Log-mel of one window: `audio` (at most [`WINDOW`] samples) padded with zeros to
