@@ -58,11 +58,9 @@ pub struct Vits {
     /// Convolution weights (rank 3) and biases / norms (rank 1) as tensors.
     t3: HashMap<String, T3>,
     t1: HashMap<String, Tensor<1>>,
-    /// Small tensors read on the host (relative-position tables, the affine flow), by name.
+    /// Tensors read on the host (the embedding table, relative-position tables, the affine
+    /// flow), by name.
     host: HashMap<String, (Vec<usize>, Vec<f32>)>,
-    /// The embedding table, `[vocab * HIDDEN]` row-major.
-    emb: Vec<f32>,
-    vocab: usize,
 }
 
 /// One synthesis: the audio at the voice's rate and each phoneme id's frame count.
@@ -112,12 +110,8 @@ impl Vits {
     /// Loads a converted voice (`model.safetensors`).
     pub fn load(path: &Path, device: &Device) -> Result<Self> {
         let w = Weights::open(path)?;
-        let vocab = VOCAB;
-        let emb = w.get("enc_p.emb.weight", &[vocab, HIDDEN])?;
         let (mut t3, mut t1, mut host) = (HashMap::new(), HashMap::new(), HashMap::new());
-        for name in w.names() {
-            let shape = w.shape(&name).unwrap_or_default();
-            let v = w.get(&name, &shape)?;
+        for (name, shape, v) in w.all()? {
             match shape[..] {
                 [a, b, c] if name.ends_with(".weight") => {
                     t3.insert(name, Tensor::<3>::from_data(TensorData::new(v, [a, b, c]), device));
@@ -130,7 +124,9 @@ impl Vits {
                 }
             }
         }
-        Ok(Self { device: device.clone(), t3, t1, host, emb, vocab })
+        let voice = Self { device: device.clone(), t3, t1, host };
+        voice.host("enc_p.emb.weight", &[VOCAB, HIDDEN])?;
+        Ok(voice)
     }
 
     fn missing(name: &str, shape: &[usize]) -> AudioError {
@@ -243,17 +239,17 @@ impl Vits {
     /// Text encoder: `(x, m_p, logs_p)`, each `[1, 192, T]`.
     fn encode(&self, ids: &[usize]) -> Result<(T3, T3, T3)> {
         let t = ids.len();
+        let emb = self.host("enc_p.emb.weight", &[VOCAB, HIDDEN])?;
         let mut x = vec![0.0f32; HIDDEN * t];
         let s = (HIDDEN as f32).sqrt();
         for (i, &id) in ids.iter().enumerate() {
-            if id >= self.vocab {
+            if id >= VOCAB {
                 return Err(AudioError::Config(format!(
-                    "phoneme id {id} outside the voice's {} symbols",
-                    self.vocab
+                    "phoneme id {id} outside the voice's {VOCAB} symbols"
                 )));
             }
             for c in 0..HIDDEN {
-                x[c * t + i] = self.emb[id * HIDDEN + c] * s;
+                x[c * t + i] = emb[id * HIDDEN + c] * s;
             }
         }
         let mut x = self.input(x, HIDDEN, t);

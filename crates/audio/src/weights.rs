@@ -7,6 +7,9 @@ use burn::tensor::TensorData;
 use safetensors::{Dtype, SafeTensors};
 use std::path::Path;
 
+/// One tensor of a file: name, shape, f32 values.
+pub type NamedTensor = (String, Vec<usize>, Vec<f32>);
+
 /// A safetensors file held in memory.
 #[derive(Debug)]
 pub struct Weights {
@@ -45,9 +48,13 @@ impl Weights {
         SafeTensors::deserialize(&self.bytes).map(|s| s.tensor(name).is_ok()).unwrap_or(false)
     }
 
-    /// Shape of tensor `name`, if present.
-    pub fn shape(&self, name: &str) -> Option<Vec<usize>> {
-        SafeTensors::deserialize(&self.bytes).ok()?.tensor(name).ok().map(|t| t.shape().to_vec())
+    /// Every tensor as (name, shape, f32 values), the file's header parsed once.
+    pub fn all(&self) -> Result<Vec<NamedTensor>> {
+        let st = SafeTensors::deserialize(&self.bytes).map_err(|e| self.err(e.to_string()))?;
+        st.tensors()
+            .into_iter()
+            .map(|(name, t)| Ok((name.clone(), t.shape().to_vec(), self.values(&name, &t)?)))
+            .collect()
     }
 
     /// Tensor `name` as f32 (f32/f16/bf16 stored), checked against `shape`.
@@ -57,6 +64,11 @@ impl Weights {
         if t.shape() != shape {
             return Err(self.err(format!("{name}: shape {:?}, expected {shape:?}", t.shape())));
         }
+        self.values(name, &t)
+    }
+
+    /// A tensor's values as f32.
+    fn values(&self, name: &str, t: &safetensors::tensor::TensorView<'_>) -> Result<Vec<f32>> {
         let d = t.data();
         let v: Vec<f32> = match t.dtype() {
             Dtype::F32 => d.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
