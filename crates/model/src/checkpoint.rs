@@ -265,56 +265,92 @@ impl Checkpoint {
         })
     }
 
-    /// This checkpoint as weights for `to`, a network that differs from the saved one only by
-    /// `gated_audio` switched on and/or `facing_relative` switched either way. With the gated
-    /// audio, the new inputs (appended at the end of c(k), so at the end of `cond1`'s and
-    /// `input`'s input channels) get zero weights, so the widened network computes exactly what
-    /// the saved one does until training moves them, and the optimiser state is dropped (its
-    /// moments have the old shapes); `facing_relative` changes what the neck-yaw output means,
-    /// not any shape. Anything else is an error.
+    /// This checkpoint as weights for `to`, a network that differs from the saved one only in
+    /// what its per-frame conditioning c(k) carries: `gated_audio` switched on, other audio
+    /// features (`features` and `audio_dim`), and/or `facing_relative` switched either way.
+    ///
+    /// c(k) is a row of blocks (see [`cond_blocks`]); `cond1`'s input rows and `input`'s input
+    /// channels follow it. Every block `to` has in common with the saved network (same content,
+    /// same width) keeps its weights; a new block (the gated audio, or any audio block when the
+    /// features change) gets zero weights, so the adapted network computes exactly what the
+    /// saved one does without those inputs until training moves them. The optimiser state is
+    /// dropped (its moments have the old shapes). `facing_relative` changes what the neck-yaw
+    /// output means, not any shape. Anything else (width, depth, heads, roles...) is an error.
     pub fn widened_to(mut self, to: &crate::config::ModelConfig) -> Result<Self, ModelError> {
-        let from = &self.meta.config.model;
+        let from = self.meta.config.model.clone();
         let like = crate::config::ModelConfig {
             gated_audio: to.gated_audio,
             facing_relative: to.facing_relative,
+            features: to.features.clone(),
+            audio_dim: to.audio_dim,
             ..from.clone()
         };
-        if like != *to || (from.gated_audio && !to.gated_audio) || from == to {
+        if like != *to || (from.gated_audio && !to.gated_audio) || from == *to {
             return Err(ModelError::Config(format!(
-                "{} has another model config (only switching gated_audio on or facing_relative can be \
-                 initialised from it)",
+                "{} has another model config (only switching gated_audio on, changing the audio \
+                 features or switching facing_relative can be initialised from it)",
                 self.path.display()
             )));
         }
         self.optimizer = None;
-        if from.gated_audio == to.gated_audio {
-            self.meta.config.model = to.clone();
+        self.meta.config.model = to.clone();
+        let (old, new) = (cond_blocks(&from), cond_blocks(to));
+        if old == new {
             return Ok(self);
         }
-        let extra = to.gated_dim();
+        // Where each new input row comes from: an old row, or none (zero weights).
+        let mut source = Vec::with_capacity(to.cond_dim());
+        for (what, width) in &new {
+            let mut at = 0;
+            let found = old.iter().find_map(|(w, n)| {
+                let here = at;
+                at += n;
+                (w == what && n == width).then_some(here)
+            });
+            source.extend((0..*width).map(|i| found.map(|start| start + i)));
+        }
         let bad = |reason: String| ModelError::Checkpoint { path: self.path.clone(), reason };
         for table in [&mut self.model, &mut self.ema] {
             if table.is_empty() {
                 continue;
             }
-            // Linear weights are [in, out]: zero rows after the old inputs.
+            // Linear weights are [in, out]: one row per c(k) entry.
             let (shape, values) =
                 table.get_mut("cond1.weight").ok_or_else(|| bad("no cond1.weight".into()))?;
-            values.resize(values.len() + extra * shape[1], 0.0);
-            shape[0] += extra;
-            // Conv1d weights are [out, in, kernel]: zero input channels after the old ones.
+            let out = shape[1];
+            if shape[0] != from.cond_dim() {
+                return Err(bad(format!("cond1.weight has {} inputs, not {}", shape[0], from.cond_dim())));
+            }
+            let mut rows = Vec::with_capacity(source.len() * out);
+            for s in &source {
+                match s {
+                    Some(r) => rows.extend_from_slice(&values[r * out..(r + 1) * out]),
+                    None => rows.resize(rows.len() + out, 0.0),
+                }
+            }
+            *values = rows;
+            shape[0] = source.len();
+            // Conv1d weights are [out, in, kernel], the input being [x (X_DIM) | c(k)].
             let (shape, values) =
                 table.get_mut("input.weight").ok_or_else(|| bad("no input.weight".into()))?;
             let (out, inp, k) = (shape[0], shape[1], shape[2]);
-            let mut wide = Vec::with_capacity(out * (inp + extra) * k);
+            if inp != duologue_params::X_DIM + from.cond_dim() {
+                return Err(bad(format!("input.weight has {inp} input channels")));
+            }
+            let mut wide = Vec::with_capacity(out * (duologue_params::X_DIM + source.len()) * k);
             for row in values.chunks_exact(inp * k) {
-                wide.extend_from_slice(row);
-                wide.resize(wide.len() + extra * k, 0.0);
+                wide.extend_from_slice(&row[..duologue_params::X_DIM * k]);
+                let c = &row[duologue_params::X_DIM * k..];
+                for s in &source {
+                    match s {
+                        Some(r) => wide.extend_from_slice(&c[r * k..(r + 1) * k]),
+                        None => wide.resize(wide.len() + k, 0.0),
+                    }
+                }
             }
             *values = wide;
-            shape[1] += extra;
+            shape[1] = duologue_params::X_DIM + source.len();
         }
-        self.meta.config.model = to.clone();
         Ok(self)
     }
 
@@ -342,4 +378,19 @@ impl Checkpoint {
         }
         Ok(m)
     }
+}
+
+/// The blocks of one stream's c(k), in order, as (what it carries, width); the audio blocks are
+/// named by the features they carry, so blocks of two configs match only when they hold the
+/// same thing. Must follow `DuoNet::conditioning`.
+fn cond_blocks(c: &crate::config::ModelConfig) -> Vec<(String, usize)> {
+    let audio = |what: &str| (format!("{what} ({})", c.features), c.audio_dim);
+    let mut blocks = vec![
+        audio("audio"),
+        ("present, roles, masks, t(0), beta".into(), c.cond_dim() - c.audio_dim - c.gated_dim()),
+    ];
+    if c.gated_dim() > 0 {
+        blocks.extend([audio("audio * m_self"), audio("audio * m_partner")]);
+    }
+    blocks
 }

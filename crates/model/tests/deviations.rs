@@ -1,6 +1,7 @@
 //! Our named deviations from the paper's network and loss: `model.gated_audio` (the mask-gated
 //! copies of the audio in c(k), and how a network without them is carried over to one with
-//! them: `Checkpoint::widened_to`, used by `train --init`) and `train.loss.expression_velocity`.
+//! them, or to other audio features: `Checkpoint::widened_to`, used by `train --init`) and
+//! `train.loss.expression_velocity`.
 
 use duologue_model::burn::prelude::*;
 use duologue_model::checkpoint::{self, parameters};
@@ -122,6 +123,55 @@ fn a_plain_checkpoint_widens_to_the_gated_network_exactly() {
     let same_shapes = ck.clone().widened_to(&turned).expect("facing_relative changes no shape");
     assert!(same_shapes.load_into(DuoNet::new(&turned, &dev), Weights::Model, false).is_ok());
     assert!(ck.widened_to(&plain.model).is_err(), "nothing to widen");
+}
+
+/// A checkpoint of a network on one kind of audio features starts a network on another kind:
+/// everything but the audio rows carries over, the audio rows start at zero, so the new network
+/// predicts what the old one predicts with silent (zeroed) audio, whatever the new audio is.
+#[test]
+fn a_checkpoint_carries_over_to_other_audio_features_with_the_audio_rows_at_zero() {
+    let _serial = serial();
+    let dev = Device::flex();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let old = tiny(true);
+    let mut new = old.clone();
+    new.model.features = "whisper-tiny".into();
+    new.model.audio_dim = old.model.audio_dim + 5;
+    new.model.facing_relative = !old.model.facing_relative;
+    dev.seed(25);
+    let net = DuoNet::new(&old.model, &dev);
+    let path = dir.path().join("old.safetensors");
+    let meta = CheckpointMeta { config: old.clone(), step: 9, stage: Stage::One, rng: [1, 2, 3, 4] };
+    checkpoint::save(&path, &net, Some(&net), None, &meta).expect("save");
+    let ck = Checkpoint::read(&path).expect("read");
+    let moved = ck.clone().widened_to(&new.model).expect("other features");
+    assert_eq!(moved.meta.config.model, new.model);
+
+    let mut rng = Rng::new(26);
+    let mut k_old = clip(&mut rng, &old);
+    k_old.audio.iter_mut().for_each(|v| *v = 0.0);
+    let k_new = Clip { audio: clip(&mut rng, &new).audio, ..k_old.clone() };
+    assert!(k_new.audio.iter().any(|v| *v != 0.0), "the new network hears real (random) audio");
+    let (za, zb) = (noise(&mut rng, &dev), noise(&mut rng, &dev));
+    let t = Tensor::<1>::from_floats([0.5f32].as_slice(), &dev);
+    let y = |m: &DuoNet, k: &Clip, c: &Config| {
+        let cond = make_batch(std::slice::from_ref(k), &[false], &c.model, &dev).expect("batch").cond;
+        let (a, b) = m.forward(za.clone(), zb.clone(), t.clone(), &cond);
+        [values(a), values(b)].concat()
+    };
+    let loaded = moved.load_into(DuoNet::new(&new.model, &dev), Weights::Ema, false).expect("load");
+    let (want, got) = (y(&net, &k_old, &old), y(&loaded, &k_new, &new));
+    // facing_relative changes how the neck-yaw output is read downstream, not the network's
+    // output, so the raw predictions agree.
+    assert!(max_diff(&want, &got) <= 1e-5, "carried-over output differs by {}", max_diff(&want, &got));
+    // With the old audio not silent, the old network does differ: the audio rows mattered.
+    let mut k_loud = k_old.clone();
+    k_loud.audio.iter_mut().for_each(|v| *v = 1.0);
+    assert!(max_diff(&want, &y(&net, &k_loud, &old)) > 1e-4);
+    // Another width is still refused.
+    let mut wider = new.model.clone();
+    wider.width *= 2;
+    assert!(ck.widened_to(&wider).is_err());
 }
 
 /// The expression-velocity term sees a frame-to-frame flicker of psi and not a constant offset
