@@ -126,6 +126,18 @@ fn eval_scores_a_checkpoint_and_the_baselines_on_the_test_split() {
             agree / frames
         );
     }
+    // Lip sync per family: the ground truth's speakers open their mouths with their own speech
+    // in every family that speaks alone, at a lag inside the searched +-200 ms.
+    for (name, f) in fam {
+        if num(&f["frames"]) < 50.0 {
+            continue;
+        }
+        for key in ["lipsync_gt", "lipsync_model"] {
+            let (corr, lag) = (num(&f[key]["corr"]), num(&f[key]["lag_ms"]));
+            assert!((-1.0..=1.0).contains(&corr) && lag.abs() <= 200.0, "{name} {key}: {corr} at {lag} ms");
+        }
+        assert!(num(&f["lipsync_gt"]["corr"]) > 0.1, "{name}: {}", f["lipsync_gt"]);
+    }
     // The mean pose never moves: one k-means cluster (SID 0) and lips that never move, so
     // mask-role agreement is 0.
     assert_eq!(num(&m["mean"]["sid_speaker_bits"]), 0.0);
@@ -138,7 +150,7 @@ fn eval_scores_a_checkpoint_and_the_baselines_on_the_test_split() {
     assert!(num(&m["mean"]["fd_vertices"]) > 0.0 && num(&m["mean"]["pfd_vertices"]) > 0.0);
 
     let md = std::fs::read_to_string(out.join("eval.md")).unwrap();
-    assert!(md.contains("## Mask-role agreement by the speaker's voice family"), "{md}");
+    assert!(md.contains("## Mask-role agreement and lip sync by the speaker's voice family"), "{md}");
     // One clip's curves are drawn (the first by default) and named in the report.
     let plots: Vec<_> = std::fs::read_dir(&out)
         .unwrap()

@@ -48,7 +48,7 @@ pub use quality::{
 };
 pub use report::{group_json, markdown_table, summary_json, PairReport};
 pub use sid::{assignment_entropy, sid, KMeans, SidConfig};
-pub use temporal::{TemporalAcc, TemporalSummary};
+pub use temporal::{LipSyncAcc, TemporalAcc, TemporalSummary};
 
 use duologue_params::{Duo, Person, N_ID, X_DIM};
 

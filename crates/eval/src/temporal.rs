@@ -122,8 +122,51 @@ pub struct TemporalAcc {
     lip_speaking: Mean,
     lip_listening: Mean,
     max_head_step: f64,
+    sync: LipSyncAcc,
+}
+
+/// Lip sync (see the module docs) pooled over any set of person-clips, so it can be told per
+/// person or per voice, not only per method.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LipSyncAcc {
     /// Per lag (index `lag + MAX_LAG`): sum of z-score products and count.
     sync: [Mean; 2 * MAX_LAG + 1],
+}
+
+impl LipSyncAcc {
+    /// Adds one person of one clip: `mouth` their mouth opening (mm per frame), `me` and
+    /// `partner` the ground-truth masks, `energy_db` the mix's frame energy. Only the frames where
+    /// this person speaks alone count; a clip with fewer than 3 of them adds nothing.
+    pub fn add_person(&mut self, mouth: &[f64], me: &[f32], partner: &[f32], energy_db: &[f64]) {
+        let n = mouth.len().min(energy_db.len()).min(me.len()).min(partner.len());
+        let solo: Vec<bool> =
+            (0..n).map(|k| me[k] >= SPEAKER_THRESHOLD && partner[k] < SPEAKER_THRESHOLD).collect();
+        let (Some(zm), Some(ze)) = (zscore(&mouth[..n], &solo), zscore(&energy_db[..n], &solo)) else {
+            return;
+        };
+        for (i, acc) in self.sync.iter_mut().enumerate() {
+            let lag = i as isize - MAX_LAG as isize;
+            for k in (0..n).filter(|&k| solo[k]) {
+                let j = k as isize + lag;
+                if j >= 0 && (j as usize) < n {
+                    acc.push(zm[j as usize] * ze[k], 1);
+                }
+            }
+        }
+    }
+
+    /// `(correlation at the best lag, that lag in ms, correlation at lag 0)`; `None` when
+    /// nothing was added.
+    pub fn best(&self) -> (Option<f64>, Option<f64>, Option<f64>) {
+        let corr: Vec<Option<f64>> = self.sync.iter().map(Mean::value).collect();
+        let best =
+            corr.iter().enumerate().filter_map(|(i, c)| c.map(|c| (i, c))).max_by(|a, b| a.1.total_cmp(&b.1));
+        (
+            best.map(|b| b.1),
+            best.map(|b| (b.0 as f64 - MAX_LAG as f64) * 1000.0 / duologue_params::FPS as f64),
+            corr[MAX_LAG],
+        )
+    }
 }
 
 /// A method's temporal quality.
@@ -174,22 +217,7 @@ impl TemporalAcc {
         if let Some(energy) = energy_db {
             let mouths = mouth_opening_mm(pred, model)?;
             for (mouth, (g, partner)) in mouths.iter().zip([(&gt.a, &gt.b), (&gt.b, &gt.a)]) {
-                let n = mouth.len().min(energy.len());
-                let solo: Vec<bool> = (0..n)
-                    .map(|k| g.mask[k] >= SPEAKER_THRESHOLD && partner.mask[k] < SPEAKER_THRESHOLD)
-                    .collect();
-                let (Some(zm), Some(ze)) = (zscore(&mouth[..n], &solo), zscore(&energy[..n], &solo)) else {
-                    continue;
-                };
-                for (i, acc) in self.sync.iter_mut().enumerate() {
-                    let lag = i as isize - MAX_LAG as isize;
-                    for k in (0..n).filter(|&k| solo[k]) {
-                        let j = k as isize + lag;
-                        if j >= 0 && (j as usize) < n {
-                            acc.push(zm[j as usize] * ze[k], 1);
-                        }
-                    }
-                }
+                self.sync.add_person(mouth, &g.mask, &partner.mask, energy);
             }
         }
         Ok(())
@@ -197,18 +225,15 @@ impl TemporalAcc {
 
     /// The summary of everything added.
     pub fn summary(&self) -> TemporalSummary {
-        let corr: Vec<Option<f64>> = self.sync.iter().map(Mean::value).collect();
-        let best =
-            corr.iter().enumerate().filter_map(|(i, c)| c.map(|c| (i, c))).max_by(|a, b| a.1.total_cmp(&b.1));
+        let (lipsync_corr, lipsync_lag_ms, lipsync_corr_0) = self.sync.best();
         TemporalSummary {
             jitter: self.jitter.map(|m| m.value()),
             lip_speed_speaking: self.lip_speaking.value(),
             lip_speed_listening: self.lip_listening.value(),
             max_head_step: self.max_head_step,
-            lipsync_corr: best.map(|b| b.1),
-            lipsync_lag_ms: best
-                .map(|b| (b.0 as f64 - MAX_LAG as f64) * 1000.0 / duologue_params::FPS as f64),
-            lipsync_corr_0: corr[MAX_LAG],
+            lipsync_corr,
+            lipsync_lag_ms,
+            lipsync_corr_0,
         }
     }
 }

@@ -19,10 +19,11 @@ use crate::{HarnessError, Result};
 use duologue_audio::{FeatureExtractor, LogMel, LogMelConfig};
 use duologue_data::{Clip as DataClip, Dataset, OnError, StreamConfig};
 use duologue_eval::baselines::{b_speaks_more, mean_baseline, orient};
-use duologue_eval::plot::{figure, frame_energy_db};
+use duologue_eval::plot::{figure, frame_energy_db, mouth_opening_mm};
 use duologue_eval::{
     markdown_table, role_agreement_by_speaker, summary_json, AggregateConfig, EvalError, Library,
-    LibraryWindow, MethodAccumulator, MethodSummary, SidConfig, LIP_ACTIVITY_WINDOW, MUTUAL_GAZE_DEG,
+    LibraryWindow, LipSyncAcc, MethodAccumulator, MethodSummary, SidConfig, LIP_ACTIVITY_WINDOW,
+    MUTUAL_GAZE_DEG,
 };
 use duologue_face::FaceModel;
 use duologue_model::burn::prelude::Device;
@@ -499,7 +500,7 @@ pub fn evaluate(job: &EvalJob, on: &mut dyn FnMut(Event<'_>)) -> Result<EvalRepo
         }
         let energy = frame_energy_db(&clip.audio).map_err(metric_err)?;
         score(&mut methods, &preds, gt, &energy, &what)?;
-        families.add(&clip, &preds[0], &preds[1]).map_err(metric_err)?;
+        families.add(&clip, &preds[0], &preds[1], &energy).map_err(metric_err)?;
         let plot_this = job.plot_clip.as_deref().map_or(keys.is_empty(), |k| k == clip.key);
         if plot_this && !job.no_vertices {
             let title = format!("{} — {}", clip.key, job.model.display());
@@ -555,27 +556,48 @@ fn plot_clip(pred: &Duo, gt: &Duo, audio: &[f32], title: &str) -> std::result::R
     Ok(figure(pred, Some(gt), Some(audio), title, FaceModel::shared())?.svg)
 }
 
-/// Mask-role agreement per voice family of the speaker (clips that name their voices'
-/// families, as `duologue simulate` writes them): frames where only one person speaks count
-/// for that person's family, so a family training never heard can be compared with the rest.
+/// Mask-role agreement and lip sync per voice family of the speaker (clips that name their
+/// voices' families, as `duologue simulate` writes them): frames where only one person speaks
+/// count for that person's family, so a family training never heard can be compared with the
+/// rest.
 #[derive(Debug, Default)]
 struct Families {
-    /// family -> (single-speaker frames, model agrees, ground truth agrees)
-    by: std::collections::BTreeMap<String, (usize, usize, usize)>,
+    by: std::collections::BTreeMap<String, Family>,
+}
+
+/// One voice family's counts.
+#[derive(Debug, Default)]
+struct Family {
+    /// Single-speaker frames.
+    frames: usize,
+    /// Of those, frames where the model's / the ground truth's roles agree with the masks.
+    agree: [usize; 2],
+    /// Lip sync of the model's / the ground truth's speakers of this family.
+    sync: [LipSyncAcc; 2],
 }
 
 impl Families {
-    fn add(&mut self, clip: &DataClip, gt: &Duo, model: &Duo) -> std::result::Result<(), EvalError> {
+    fn add(
+        &mut self,
+        clip: &DataClip,
+        gt: &Duo,
+        model: &Duo,
+        energy_db: &[f64],
+    ) -> std::result::Result<(), EvalError> {
         let Some(fams) = clip.meta.extra["voice_families"].as_array() else { return Ok(()) };
         let masks = [gt.a.mask.as_slice(), gt.b.mask.as_slice()];
         let face = FaceModel::shared();
         let m = role_agreement_by_speaker(model, masks, face, LIP_ACTIVITY_WINDOW)?;
         let g = role_agreement_by_speaker(gt, masks, face, LIP_ACTIVITY_WINDOW)?;
+        let mouths = [mouth_opening_mm(model, face)?, mouth_opening_mm(gt, face)?];
         for (s, fam) in fams.iter().take(2).enumerate() {
             let e = self.by.entry(fam.as_str().unwrap_or("?").to_string()).or_default();
-            e.0 += m[s].frames;
-            e.1 += m[s].agree;
-            e.2 += g[s].agree;
+            e.frames += m[s].frames;
+            e.agree[0] += m[s].agree;
+            e.agree[1] += g[s].agree;
+            for (acc, mouth) in e.sync.iter_mut().zip(&mouths) {
+                acc.add_person(&mouth[s], masks[s], masks[1 - s], energy_db);
+            }
         }
         Ok(())
     }
@@ -588,10 +610,24 @@ impl Families {
                 serde_json::Value::Null
             }
         };
+        let sync = |acc: &LipSyncAcc| {
+            let (corr, lag, _) = acc.best();
+            serde_json::json!({ "corr": corr, "lag_ms": lag })
+        };
         self.by
             .iter()
-            .map(|(f, &(n, m, g))| {
-                (f.clone(), serde_json::json!({ "frames": n, "model": rate(m, n), "gt": rate(g, n) }))
+            .map(|(f, fam)| {
+                let n = fam.frames;
+                (
+                    f.clone(),
+                    serde_json::json!({
+                        "frames": n,
+                        "model": rate(fam.agree[0], n),
+                        "gt": rate(fam.agree[1], n),
+                        "lipsync_model": sync(&fam.sync[0]),
+                        "lipsync_gt": sync(&fam.sync[1]),
+                    }),
+                )
             })
             .collect::<serde_json::Map<_, _>>()
             .into()
@@ -602,7 +638,9 @@ impl Families {
             return String::new();
         }
         let mut md = String::from(
-            "\n## Mask-role agreement by the speaker's voice family\n\n| family | single-speaker frames | model | ground truth |\n|---|---|---|---|\n",
+            "\n## Mask-role agreement and lip sync by the speaker's voice family\n\n\
+             | family | single-speaker frames | agreement: model | agreement: ground truth | lip sync: model (lag) | lip sync: ground truth (lag) |\n\
+             |---|---|---|---|---|---|\n",
         );
         let pct = |a: usize, n: usize| {
             if n > 0 {
@@ -611,8 +649,19 @@ impl Families {
                 "-".into()
             }
         };
-        for (f, &(n, m, g)) in &self.by {
-            md.push_str(&format!("| {f} | {n} | {} | {} |\n", pct(m, n), pct(g, n)));
+        let sync = |acc: &LipSyncAcc| match acc.best() {
+            (Some(c), Some(lag), _) => format!("{c:.2} ({lag:+.0} ms)"),
+            _ => "-".into(),
+        };
+        for (f, fam) in &self.by {
+            let n = fam.frames;
+            md.push_str(&format!(
+                "| {f} | {n} | {} | {} | {} | {} |\n",
+                pct(fam.agree[0], n),
+                pct(fam.agree[1], n),
+                sync(&fam.sync[0]),
+                sync(&fam.sync[1])
+            ));
         }
         md
     }

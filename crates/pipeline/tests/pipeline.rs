@@ -404,12 +404,14 @@ fn the_built_in_model_moves_the_speakers_lips_not_the_listeners() {
     let g = duologue_pipeline::default_generator().expect("embedded default model");
     let path = root().join("crates/audio/tests/fixtures/dialog_stereo.ogg");
     let d = decode_file(&path, ChannelMode::Stereo).expect("decode fixture");
+    // The features the built-in model names (all built in too).
+    let features = duologue_audio::extractor(&g.config().model.features).expect("features");
     let cond = Conditioning::from_audio(
         &d.tracks,
         &Layout::face_to_face(),
         random_betas(1),
         &MaskOptions::default(),
-        &logmel(),
+        features.as_ref(),
         g.config().model.frames,
     )
     .expect("conditioning");
