@@ -201,6 +201,14 @@ pub fn fraction(text: &str) -> Result<f32, String> {
     }
 }
 
+/// A learning rate: a finite number above 0.
+pub fn learning_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("{s:?} is not a learning rate (a number above 0, e.g. 1.5e-4)")),
+    }
+}
+
 /// An LLM timeout in seconds: 0.1 to 600.
 fn llm_timeout(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {

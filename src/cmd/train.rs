@@ -41,7 +41,7 @@ pub struct Args {
     pub batch: Option<usize>,
     /// Peak learning rate (overrides the config's `train.lr`; recorded in the run's config.toml),
     /// e.g. a lower one to continue from another run's weights with `--init`.
-    #[arg(long, value_parser = positive_lr)]
+    #[arg(long, value_parser = super::learning_rate)]
     pub lr: Option<f64>,
     /// Memory bound: at most this many training windows held in memory.
     #[arg(long, default_value_t = 20_000, value_parser = super::at_least_one)]
@@ -124,12 +124,4 @@ pub fn run(args: Args) -> Result<()> {
         println!("best validation loss {val:.4}: {}", path.display());
     }
     Ok(())
-}
-
-/// A learning rate: a finite number above 0.
-fn positive_lr(s: &str) -> std::result::Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(format!("{s:?} is not a learning rate (a number above 0, e.g. 1.5e-4)")),
-    }
 }

@@ -18,9 +18,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = args.next().map(PathBuf::from).unwrap_or_else(|| {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("weights/whisper_tiny_encoder.safetensors")
     });
-    // Refuse anything the encoder cannot load before writing.
-    Whisper::load(&dir, &burn::prelude::Device::flex())?;
     let m = Ct2Model::open(&dir, |n| n.starts_with("encoder/"))?;
+    // Refuse anything the encoder cannot load before writing.
+    Whisper::from_model(&m, &dir.display().to_string(), &burn::prelude::Device::flex())?;
     let bytes = m.to_safetensors()?;
     std::fs::write(&out, &bytes)?;
     println!("{}: {} variables, {:.1} MB", out.display(), m.names().len(), bytes.len() as f64 / 1e6);

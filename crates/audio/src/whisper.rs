@@ -446,8 +446,7 @@ mod tests {
         let f = mel_filters();
         assert_eq!((f.len(), f[0].len()), (N_MELS, N_FFT / 2 + 1));
         // Slaney normalisation: each triangle's area (in Hz) is 1, so weights * bin width sum to ~1
-        // (within the 40 Hz bins' discretisation)
-        // for bands wide enough to span several bins.
+        // for bands wide enough to span several bins (within the 40 Hz bins' discretisation).
         let bin_hz = 16_000.0 / N_FFT as f32;
         for band in &f[40..] {
             let area: f32 = band.iter().sum::<f32>() * bin_hz;

@@ -322,12 +322,7 @@ impl Checkpoint {
                 return Err(bad(format!("cond1.weight has {} inputs, not {}", shape[0], from.cond_dim())));
             }
             let mut rows = Vec::with_capacity(source.len() * out);
-            for s in &source {
-                match s {
-                    Some(r) => rows.extend_from_slice(&values[r * out..(r + 1) * out]),
-                    None => rows.resize(rows.len() + out, 0.0),
-                }
-            }
+            gather_rows(values, out, &source, &mut rows);
             *values = rows;
             shape[0] = source.len();
             // Conv1d weights are [out, in, kernel], the input being [x (X_DIM) | c(k)].
@@ -340,13 +335,7 @@ impl Checkpoint {
             let mut wide = Vec::with_capacity(out * (duologue_params::X_DIM + source.len()) * k);
             for row in values.chunks_exact(inp * k) {
                 wide.extend_from_slice(&row[..duologue_params::X_DIM * k]);
-                let c = &row[duologue_params::X_DIM * k..];
-                for s in &source {
-                    match s {
-                        Some(r) => wide.extend_from_slice(&c[r * k..(r + 1) * k]),
-                        None => wide.resize(wide.len() + k, 0.0),
-                    }
-                }
+                gather_rows(&row[duologue_params::X_DIM * k..], k, &source, &mut wide);
             }
             *values = wide;
             shape[1] = duologue_params::X_DIM + source.len();
@@ -377,6 +366,17 @@ impl Checkpoint {
             return Err(ModelError::Checkpoint { path: self.path.clone(), reason });
         }
         Ok(m)
+    }
+}
+
+/// Appends to `out`, for each entry of `source`, row `r` (`width` values) of the row-major
+/// `rows` where it is `Some(r)`, or `width` zeros where it is `None`.
+fn gather_rows(rows: &[f32], width: usize, source: &[Option<usize>], out: &mut Vec<f32>) {
+    for s in source {
+        match s {
+            Some(r) => out.extend_from_slice(&rows[r * width..(r + 1) * width]),
+            None => out.resize(out.len() + width, 0.0),
+        }
     }
 }
 
