@@ -26,7 +26,7 @@
 
 use duologue_audio::pipeline::{mixed_masks, EmbedderKind};
 use duologue_audio::score::{
-    binarize, boundary_hits, der, frame_accuracy, rttm_frames, track_activity, Pair,
+    binarize, boundary_errors, boundary_hits, der, frame_accuracy, rttm_frames, track_activity, Pair,
 };
 use duologue_audio::{decode_file, masks_from_audio, ChannelMode, MaskOptions, VadKind};
 use realfft::RealFftPlanner;
@@ -339,6 +339,8 @@ struct Scores {
     sep: [f32; 2],
     hits: usize,
     turns: usize,
+    /// Signed on- and offset errors of each reference turn (frames; None: no edge).
+    edges: Vec<[Option<i64>; 2]>,
     seconds: f32,
     elapsed: f32,
 }
@@ -359,6 +361,7 @@ fn run_tracks(method: &str, m: &Mix) -> Scores {
         sep: [0.0, 0.0],
         hits,
         turns,
+        edges: boundary_errors(&hyp, &m.reference, 10),
         seconds: m.audio.len() as f32 / SR,
         elapsed,
     }
@@ -427,6 +430,7 @@ fn run(method: &str, mix: &[f32], reference: &Pair, speakers: usize) -> Scores {
         sep: [m.report.separation, m.report.similarity],
         hits,
         turns,
+        edges: boundary_errors(&hyp, reference, 10),
         seconds: mix.len() as f32 / SR,
         elapsed,
     }
@@ -479,6 +483,26 @@ fn summary(rows: &[&Scores]) -> String {
         100.0 * hits as f32 / turns.max(1) as f32,
         el / secs.max(1e-6),
     )
+}
+
+/// Where the turns' edges land, two-person mixes pooled: counts per signed error in frames
+/// (40 ms; negative = early), for onsets and offsets.
+fn edge_histogram(rows: &[&Scores]) -> String {
+    let labels = ["none", "<=-4", "-3", "-2", "-1", "0", "+1", "+2", "+3", ">=+4"];
+    let bin = |e: Option<i64>| match e {
+        None => 0,
+        Some(d) => (d.clamp(-4, 4) + 5) as usize,
+    };
+    let mut out = format!("| edge | {} |\n|---|{}\n", labels.join(" | "), "---|".repeat(labels.len()));
+    for (side, name) in [(0, "onset"), (1, "offset")] {
+        let mut counts = [0usize; 10];
+        for e in rows.iter().flat_map(|s| &s.edges) {
+            counts[bin(e[side])] += 1;
+        }
+        let cells: Vec<String> = counts.iter().map(usize::to_string).collect();
+        out += &format!("| {name} | {} |\n", cells.join(" | "));
+    }
+    out
 }
 
 fn real_conversation() -> Option<PathBuf> {
@@ -570,9 +594,11 @@ fn main() {
         }
         let all: Vec<&Scores> = two.iter().map(|(_, s)| *s).collect();
         println!("| all two-person | {} |", summary(&all));
+        let edges = edge_histogram(&all);
         let ones: Vec<&Scores> =
             set.iter().zip(&scores).filter(|(m, _)| m.speakers == 1).map(|(_, s)| s).collect();
         println!("| one voice (control) | {} |", summary(&ones));
+        println!("\nTurn edges (two-person mixes, turns >= 0.4 s): hypothesis minus reference, frames of 40 ms\n\n{edges}");
         if method.starts_with("tracks") {
             continue;
         }

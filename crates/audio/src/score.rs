@@ -180,6 +180,31 @@ pub fn boundary_hits(hyp: &Pair, reference: &Pair, min_len: usize, tol: usize) -
     (hits, turns)
 }
 
+/// Signed edge errors of the reference's turns (as [`boundary_hits`] counts them): for each
+/// turn, the hypothesis's nearest onset minus the reference onset and the nearest offset minus
+/// the reference offset, in frames (negative = early); `None` where the paired person has no
+/// edge of that kind at all. Shows whether missed boundaries are late, early or absent.
+pub fn boundary_errors(hyp: &Pair, reference: &Pair, min_len: usize) -> Vec<[Option<i64>; 2]> {
+    let p = pairing(hyp, reference);
+    let edges = |x: &[bool], on: bool| -> Vec<usize> {
+        (0..=x.len()).filter(|&k| get(x, k) == on && (k == 0 || get(x, k - 1) != on)).collect()
+    };
+    let nearest = |e: &[usize], k: usize| e.iter().map(|&x| x as i64 - k as i64).min_by_key(|d| d.abs());
+    let mut out = Vec::new();
+    for (s, r) in reference.iter().enumerate() {
+        let h = &hyp[p[s]];
+        let (h_on, h_off) = (edges(h, true), edges(h, false));
+        let (r_on, r_off) = (edges(r, true), edges(r, false));
+        for &on in &r_on {
+            let Some(&off) = r_off.iter().find(|&&o| o > on) else { continue };
+            if off - on >= min_len {
+                out.push([nearest(&h_on, on), nearest(&h_off, off)]);
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,6 +251,10 @@ mod tests {
         let late = [b("0001111100000000"), b("0000000011111100")];
         assert_eq!(boundary_hits(&late, &r, 3, 1), (1, 2));
         assert_eq!(boundary_hits(&late, &r, 3, 2), (2, 2));
+        // A's turn starts 2 frames late and ends 2 late; B's edges are exact.
+        assert_eq!(boundary_errors(&late, &r, 3), vec![[Some(2), Some(2)], [Some(0), Some(0)]]);
+        let silent = [b("0000000000000000"), b("0000000011111100")];
+        assert_eq!(boundary_errors(&silent, &r, 3)[0][0], None);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 mod common;
 use common::*;
+use duologue_audio::score::{binarize, boundary_errors, track_activity};
 use duologue_audio::silero::{SileroStream, SileroVad};
 use duologue_audio::{decode_file, ChannelMode};
 use std::process::Command;
@@ -69,4 +70,24 @@ fn streaming_equals_whole_and_follows_the_speakers() {
     assert!(whole[13..30].iter().all(|&p| p > 0.5));
     assert!(whole[45..60].iter().all(|&p| p > 0.5));
     assert!(whole[74..82].iter().all(|&p| p < 0.3), "{:?}", &whole[74..82]);
+}
+
+#[test]
+fn activity_edges_land_on_the_speech_not_a_chunk_later() {
+    // Each channel of the fixture is one person's own track: its energy edges are the truth.
+    let vad = SileroVad::embedded().unwrap();
+    let st = decode_file(&fixture("dialog_stereo.ogg"), ChannelMode::Stereo).unwrap();
+    let mut errors = Vec::new();
+    for track in &st.tracks {
+        let reference = track_activity(track);
+        let act = binarize(&vad.frame_activity(track).unwrap());
+        let pair = [act, vec![false; reference.len()]];
+        let r = [reference.clone(), vec![false; reference.len()]];
+        errors.extend(boundary_errors(&pair, &r, 5).into_iter().flat_map(|[on, off]| [on, off]));
+    }
+    assert!(errors.len() >= 4, "{errors:?}");
+    // Signed edge errors in 40 ms frames: centred on zero, none more than a frame off.
+    let e: Vec<i64> = errors.iter().map(|e| e.expect("an edge near each turn")).collect();
+    assert!(e.iter().all(|d| d.abs() <= 1), "{e:?}");
+    assert!(e.iter().sum::<i64>().abs() <= e.len() as i64 / 2, "{e:?}");
 }

@@ -200,6 +200,12 @@ pub struct LossWeights {
     /// coefficients (it is a small part of their error), this term weights exactly that; see
     /// crates/model/README.md ("Beyond the paper") for the measurement.
     pub expression_velocity: f32,
+    /// Ours, not the paper's (0 there): L2 on the frame-to-frame differences of the lips
+    /// (psi[0..20], diffusion space) on the frames where that person listens (mask < 0.5 on
+    /// both frames of the difference), averaged over those frames. The listener's lips are
+    /// a tiny part of every other term, yet a listener's moving mouth is what a viewer sees
+    /// first (issue 14); crates/model/README.md ("Beyond the paper") has the measurement.
+    pub listener_lip_velocity: f32,
 }
 
 impl Default for LossWeights {
@@ -215,6 +221,7 @@ impl Default for LossWeights {
             velocity_vertices: 256,
             vertex_unit: 100.0,
             expression_velocity: 0.0,
+            listener_lip_velocity: 0.0,
         }
     }
 }

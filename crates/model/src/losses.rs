@@ -276,6 +276,23 @@ pub fn losses(
         terms.push(("expression_velocity", reduce(per, full.clone(), w.expression_velocity)));
     }
 
+    // Listening lips held still: velocity error of psi[0..20] where the person listens.
+    if w.listener_lip_velocity > 0.0 && l > 1 {
+        let m = Tensor::cat(vec![batch.cond.m_a.clone(), batch.cond.m_b.clone()], 0); // [2B, L]
+        let quiet = m.lower_elem(0.5).float();
+        let quiet = (quiet.clone().narrow(1, 1, l - 1) * quiet.narrow(1, 0, l - 1)).unsqueeze_dim::<3>(2);
+        let lips = |v: Tensor<3>| {
+            let v = v.narrow(2, LIP.start, LIP.len());
+            v.clone().narrow(1, 1, l - 1) - v.narrow(1, 0, l - 1)
+        };
+        let d = sq(lips(pp.clone()), lips(tp.clone())) * quiet.clone(); // [2B, L-1, 20]
+        let num = d.reshape([2, b, (l - 1) * LIP.len()]).sum_dim(2).sum_dim(0).reshape([b]);
+        let cnt =
+            quiet.reshape([2, b, l - 1]).sum_dim(2).sum_dim(0).reshape([b]).mul_scalar(LIP.len() as f32);
+        let per = num / cnt.clamp_min(1.0);
+        terms.push(("listener_lip_velocity", reduce(per, full.clone(), w.listener_lip_velocity)));
+    }
+
     // Gaze (paper §3.5): 1 - cos between gaze vectors, gaze-reliable clips only, a higher
     // weight for the batch's top 20% clips by head-rotation variance (the larger of A and B).
     if w.gaze > 0.0 {

@@ -1,7 +1,7 @@
 //! Our named deviations from the paper's network and loss: `model.gated_audio` (the mask-gated
 //! copies of the audio in c(k), and how a network without them is carried over to one with
 //! them, or to other audio features: `Checkpoint::widened_to`, used by `train --init`) and
-//! `train.loss.expression_velocity`.
+//! `train.loss.expression_velocity`, `train.loss.listener_lip_velocity`.
 
 use duologue_model::burn::prelude::*;
 use duologue_model::checkpoint::{self, parameters};
@@ -220,6 +220,51 @@ fn the_expression_velocity_term_weights_flicker_not_offsets() {
     let want = 10.0 * 0.04;
     let got = vel_flick.expect("term");
     assert!((got - want).abs() < 1e-3 * want, "flicker term {got}, expected {want}");
+}
+
+/// The listener-lip term sees the lips' flicker only where that person listens: the same
+/// flicker on speaking frames costs nothing, on listening frames exactly its mean square.
+#[test]
+fn the_listener_lip_term_counts_only_listening_frames() {
+    let _serial = serial();
+    let c = tiny(false);
+    let dev = Device::flex();
+    let mut rng = Rng::new(27);
+    let mut k = clip(&mut rng, &c);
+    // A speaks in the first half, B in the second.
+    k.m_a = (0..FRAMES).map(|f| if f < FRAMES / 2 { 1.0 } else { 0.0 }).collect();
+    k.m_b = k.m_a.iter().map(|m| 1.0 - m).collect();
+    let batch = make_batch(&[k.clone()], &[false], &c.model, &dev).expect("batch");
+    let target = [values(batch.z_a.clone()), values(batch.z_b.clone())];
+    // +-0.1 alternating on psi[0..20] on the frames where `who` has mask == `on`.
+    let flicker = |on: f32| {
+        let t = |v: &[f32], m: &[f32]| {
+            let mut v = v.to_vec();
+            for (f, row) in v.chunks_exact_mut(X_DIM).enumerate() {
+                if m[f] == on {
+                    let d = if f % 2 == 1 { -0.1 } else { 0.1 };
+                    row[0..20].iter_mut().for_each(|x| *x += d);
+                }
+            }
+            Tensor::<3>::from_data(TensorData::new(v, [1, FRAMES, X_DIM]), &dev)
+        };
+        (t(&target[0], &k.m_a), t(&target[1], &k.m_b))
+    };
+    let term = |on: f32, weight: f32| {
+        let mut w = c.train.loss;
+        w.listener_lip_velocity = weight;
+        let (a, b) = flicker(on);
+        let t = losses(a, b, &batch, Stage::One, &w, c.model.scale, None);
+        t.terms
+            .iter()
+            .find(|(n, _)| *n == "listener_lip_velocity")
+            .map(|(_, v)| v.clone().into_scalar::<f32>())
+    };
+    assert_eq!(term(0.0, 0.0), None, "weight 0 (the paper): no term");
+    assert!(term(1.0, 10.0).expect("term") < 1e-8, "speaking lips may move");
+    // Differences of +-0.2 on each lip coefficient of every listening frame pair, times 10.
+    let got = term(0.0, 10.0).expect("term");
+    assert!((got - 0.4).abs() < 1e-3 * 0.4, "listening flicker term {got}, expected 0.4");
 }
 
 #[test]
