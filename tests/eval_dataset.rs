@@ -51,10 +51,22 @@ fn eval_scores_a_checkpoint_and_the_baselines_on_the_test_split() {
         "2",
         "--out",
         out.to_str().unwrap(),
+        "--save-predictions",
         "--json",
     ]);
     assert!(run.status.success(), "{}", stderr(&run));
     let v: serde_json::Value = serde_json::from_slice(&run.stdout).expect("JSON on stdout");
+    // --save-predictions: the model's result per clip, readable, with the clip's own masks.
+    let mut saved: Vec<PathBuf> =
+        std::fs::read_dir(out.join("predictions")).unwrap().map(|e| e.unwrap().path()).collect();
+    saved.sort();
+    assert_eq!(saved.len(), 2, "{saved:?}");
+    for p in &saved {
+        let duo = duologue_params::Duo::read(p).expect("a result file");
+        assert_eq!(duo.frames(), 100);
+        assert!(duo.a.x.as_slice().iter().chain(duo.b.x.as_slice()).all(|x| x.is_finite()));
+        assert!(duo.a.mask.iter().chain(&duo.b.mask).any(|&m| m >= 0.5), "GT masks carried");
+    }
     let written: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("eval.json")).unwrap()).unwrap();
     assert_eq!(v, written, "--json prints what eval.json holds");

@@ -91,6 +91,11 @@ pub struct Args {
     /// truth dashed. Default: the first clip evaluated.
     #[arg(long)]
     pub plot_clip: Option<String>,
+    /// Also write the model's result for each clip as `predictions/KEY.npz` in the output
+    /// folder (the clip's ground-truth masks, t0 and identities with the sampled motion), for
+    /// `duologue plot`, `export` or your own analysis.
+    #[arg(long)]
+    pub save_predictions: bool,
     /// Print the raw values as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -155,6 +160,7 @@ fn run_dataset(args: Args) -> Result<()> {
         eta: args.eta,
         no_vertices: args.no_vertices,
         plot_clip: args.plot_clip,
+        save_predictions: args.save_predictions,
         device: super::devices(&args.device)?.remove(0),
     };
     let spinner = ProgressBar::new_spinner();

@@ -132,6 +132,10 @@ pub struct EvalJob {
     pub out: PathBuf,
     /// The clip whose curves are drawn (None: the first one).
     pub plot_clip: Option<String>,
+    /// Also write the model's result for each clip as `predictions/KEY.npz` in `out` (the
+    /// ground truth's masks, t0 and identities with the sampled motion), for `duologue plot`,
+    /// `export` or an analysis of one's own. Held in memory until the end (~160 KB a clip).
+    pub save_predictions: bool,
     /// The model's device.
     pub device: Device,
 }
@@ -454,6 +458,8 @@ pub fn evaluate(job: &EvalJob, on: &mut dyn FnMut(Event<'_>)) -> Result<EvalRepo
     let mut rng = Xoshiro256::new(job.seed ^ 0x4C49_5354_454E_5F52);
     // The plot's file name and SVG, written with the report.
     let mut plotted: Option<(String, String)> = None;
+    // (file name, result) of each clip, with --save-predictions.
+    let mut saved: Vec<(String, Duo)> = Vec::new();
     let mut keys = Vec::new();
     let mut families = Families::default();
     for (i, clip) in stream_split(&ds, &job.split)?.take(total).enumerate() {
@@ -470,6 +476,9 @@ pub fn evaluate(job: &EvalJob, on: &mut dyn FnMut(Event<'_>)) -> Result<EvalRepo
         // The clip's log-mel, for Listen-A's query into the log-mel library.
         let feats = features(&mel, &clip.audio, n);
         let mut preds: Vec<Duo> = vec![gt.clone(), with_x(gt, xa, xb)];
+        if job.save_predictions {
+            saved.push((format!("{}.npz", clip.key.replace(['/', '\\'], "_")), preds[1].clone()));
+        }
         for b in &baselines {
             let lib = library.as_ref().map(|(lib, _)| lib);
             let pred = match (b, lib) {
@@ -543,6 +552,7 @@ pub fn evaluate(job: &EvalJob, on: &mut dyn FnMut(Event<'_>)) -> Result<EvalRepo
         sid_cfg,
         baselines: &baselines,
         plotted: plotted.as_ref().map(|(name, svg)| (name.as_str(), svg.as_str())),
+        saved: &saved,
         keys: &keys,
         families: &families,
     };
@@ -686,6 +696,8 @@ struct Facts<'a> {
     baselines: &'a [Baseline],
     /// The plot's file name in `job.out` and its SVG.
     plotted: Option<(&'a str, &'a str)>,
+    /// The model's results to write under `predictions/` (empty without --save-predictions).
+    saved: &'a [(String, Duo)],
     families: &'a Families,
     keys: &'a [String],
 }
@@ -724,6 +736,12 @@ fn notes(f: &Facts<'_>, frames: usize) -> Vec<String> {
         ));
     } else if let Some(k) = &job.plot_clip {
         notes.push(format!("--plot-clip {k}: no such clip evaluated (or --no-vertices), nothing plotted"));
+    }
+    if !f.saved.is_empty() {
+        notes.push(format!(
+            "the model's result for each clip (GT masks, t0 and identities with the sampled motion): {}",
+            job.out.join("predictions").display()
+        ));
     }
     if let Some((windows, capped)) = f.library {
         let cap = if capped {
@@ -811,6 +829,16 @@ fn write_report(f: &Facts<'_>, rows: &[(String, MethodSummary)]) -> Result<EvalR
     put("eval.md", markdown.as_bytes())?;
     if let Some((name, svg)) = f.plotted {
         put(name, svg.as_bytes())?;
+    }
+    if !f.saved.is_empty() {
+        let dir = staging.path().join("predictions");
+        std::fs::create_dir_all(&dir).map_err(crate::error::io(&job.out.join("predictions")))?;
+        for (name, duo) in f.saved {
+            duo.write(&dir.join(name)).map_err(|source| HarnessError::Params {
+                path: job.out.join("predictions").join(name),
+                source,
+            })?;
+        }
     }
     staging.commit().map_err(crate::error::io(&job.out))?;
     let (json_path, markdown_path) = (job.out.join("eval.json"), job.out.join("eval.md"));

@@ -48,6 +48,14 @@ pub enum HarnessError {
         /// Why.
         source: std::io::Error,
     },
+    /// A result file could not be written.
+    #[error("{}", path.display())]
+    Params {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: duologue_params::ParamsError,
+    },
     /// Speech for the benchmark could not be made.
     #[error("speech for the benchmark")]
     Speech(#[source] duologue_data::DataError),
