@@ -200,6 +200,10 @@ pub struct LossWeights {
     /// coefficients (it is a small part of their error), this term weights exactly that; see
     /// crates/model/README.md ("Beyond the paper") for the measurement.
     pub expression_velocity: f32,
+    /// How many leading psi coefficients the expression-velocity term covers: all 63 (the
+    /// default), or 20 for the lips alone, leaving the brief events of the upper face (smiles,
+    /// blinks, brow raises) free to be fast.
+    pub expression_velocity_coefficients: usize,
     /// Ours, not the paper's (0 there): L2 on the frame-to-frame differences of the lips
     /// (psi[0..20], diffusion space) on the frames where that person listens (mask < 0.5 on
     /// both frames of the difference), averaged over those frames. The listener's lips are
@@ -221,6 +225,7 @@ impl Default for LossWeights {
             velocity_vertices: 256,
             vertex_unit: 100.0,
             expression_velocity: 0.0,
+            expression_velocity_coefficients: duologue_params::N_EXPR,
             listener_lip_velocity: 0.0,
         }
     }

@@ -271,7 +271,11 @@ pub fn losses(
         ("translation", reduce(per_clip(per_row(sq(pd, td))), full.clone(), w.translation)),
     ];
     if w.expression_velocity > 0.0 && l > 1 {
-        let vel = |v: Tensor<3>| v.clone().narrow(1, 1, l - 1) - v.narrow(1, 0, l - 1);
+        let k = w.expression_velocity_coefficients.clamp(1, N_EXPR);
+        let vel = |v: Tensor<3>| {
+            let v = v.narrow(2, 0, k);
+            v.clone().narrow(1, 1, l - 1) - v.narrow(1, 0, l - 1)
+        };
         let per = per_clip(per_row(sq(vel(pp.clone()), vel(tp.clone()))));
         terms.push(("expression_velocity", reduce(per, full.clone(), w.expression_velocity)));
     }

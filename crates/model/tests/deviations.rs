@@ -220,6 +220,26 @@ fn the_expression_velocity_term_weights_flicker_not_offsets() {
     let want = 10.0 * 0.04;
     let got = vel_flick.expect("term");
     assert!((got - want).abs() < 1e-3 * want, "flicker term {got}, expected {want}");
+    // Limited to the lips (psi[0..20]), a flicker of the upper face alone costs nothing.
+    let mut w = c.train.loss;
+    w.expression_velocity = 10.0;
+    w.expression_velocity_coefficients = 20;
+    let upper = |v: &[f32]| {
+        let mut v = v.to_vec();
+        for (f, row) in v.chunks_exact_mut(X_DIM).enumerate() {
+            row[20..duologue_params::N_EXPR]
+                .iter_mut()
+                .for_each(|x| *x += if f % 2 == 1 { -0.1 } else { 0.1 });
+        }
+        Tensor::<3>::from_data(TensorData::new(v, [1, FRAMES, X_DIM]), &dev)
+    };
+    let t = losses(upper(&target[0]), upper(&target[1]), &batch, Stage::One, &w, c.model.scale, None);
+    let lips_only = t
+        .terms
+        .iter()
+        .find(|(n, _)| *n == "expression_velocity")
+        .map(|(_, v)| v.clone().into_scalar::<f32>());
+    assert!(lips_only.expect("term") < 1e-8, "upper-face flicker outside the lips-only term");
 }
 
 /// The listener-lip term sees the lips' flicker only where that person listens: the same
