@@ -256,6 +256,11 @@ pub struct MethodSummary {
     /// FD of the marginals over each of [`FD_GROUPS`] (which part of the motion holds the FD),
     /// `(name, value)`, the same units as `fd`.
     pub fd_groups: Vec<(&'static str, Option<f64>)>,
+    /// Spread of each of [`SPREAD_GROUPS`] relative to the reference's: the square root of the
+    /// summed per-coefficient variances, this method's over the reference's (1 = as lively as
+    /// the truth, 0 = a constant). Shows a model that collapses brief, unforeseeable events
+    /// (smiles, blinks, brow raises) to their mean, which the FD only sums up.
+    pub spread: Vec<(&'static str, Option<f64>)>,
     /// FD on vertex features (`[3 * FD_VERTICES]` per person-frame, m²); `None` without vertices.
     pub fd_vertices: Option<f64>,
     /// P-FD on vertex features (both people's side by side per frame), m².
@@ -282,6 +287,20 @@ pub const SID_GROUPS: [(&str, std::ops::Range<usize>); 3] =
 /// axis-angles theta[0..6], EYE the eyes' theta[6..12], TRANSL dt.
 pub const FD_GROUPS: [(&str, std::ops::Range<usize>); 5] =
     [("EXP", 0..63), ("LIP", 0..20), ("ROT", 63..69), ("EYE", 69..75), ("TRANSL", 75..78)];
+
+/// The expression groups whose spread [`MethodSummary::spread`] reports (psi indices of the
+/// face model's expression basis: lips, smiles, cheek squints that go with them, brows,
+/// blinks, the other upper-face and lower-face coefficients), then the rotations and eyes.
+pub const SPREAD_GROUPS: [(&str, std::ops::Range<usize>); 8] = [
+    ("lips", 0..20),
+    ("smile", 20..22),
+    ("cheek squint", 28..30),
+    ("brows", 33..40),
+    ("blink", 40..42),
+    ("other psi", 42..63),
+    ("ROT", 63..69),
+    ("EYE", 69..75),
+];
 
 impl MethodAccumulator {
     /// An empty accumulator.
@@ -414,16 +433,38 @@ impl MethodAccumulator {
                 r.rows.chunks_exact(X_DIM).flat_map(|row| row[cols.clone()].iter().copied()).collect();
             sid(&sub, cols.len(), sid_cfg).map(Some)
         };
-        let fd_groups = if self.fd.count() < 2 || reference.fd.count() < 2 {
-            FD_GROUPS.iter().map(|(n, _)| (*n, None)).collect()
+        // Gaussians of the parameters, for the FD and spread of each group.
+        let gaussians = if self.fd.count() < 2 || reference.fd.count() < 2 {
+            None
         } else {
-            let (a, b) = (self.fd.gaussian()?, reference.fd.gaussian()?);
-            let mut v = Vec::with_capacity(FD_GROUPS.len());
-            for (n, cols) in &FD_GROUPS {
-                v.push((*n, Some(frechet_distance(&a.marginal(cols.clone()), &b.marginal(cols.clone()))?)));
-            }
-            v
+            Some((self.fd.gaussian()?, reference.fd.gaussian()?))
         };
+        let fd_groups = match &gaussians {
+            None => FD_GROUPS.iter().map(|(n, _)| (*n, None)).collect(),
+            Some((a, b)) => {
+                let mut v = Vec::with_capacity(FD_GROUPS.len());
+                for (n, cols) in &FD_GROUPS {
+                    v.push((
+                        *n,
+                        Some(frechet_distance(&a.marginal(cols.clone()), &b.marginal(cols.clone()))?),
+                    ));
+                }
+                v
+            }
+        };
+        let var = |g: &crate::fd::Gaussian, cols: &std::ops::Range<usize>| -> f64 {
+            cols.clone().map(|i| g.cov[i * g.dim + i]).sum()
+        };
+        let spread = SPREAD_GROUPS
+            .iter()
+            .map(|(n, cols)| {
+                let ratio = gaussians.as_ref().and_then(|(a, b)| {
+                    let (mine, truth) = (var(a, cols), var(b, cols));
+                    (truth > 0.0).then(|| (mine / truth).sqrt())
+                });
+                (*n, ratio)
+            })
+            .collect();
         let mut sid_groups = Vec::with_capacity(SID_GROUPS.len());
         for (name, cols) in &SID_GROUPS {
             sid_groups
@@ -445,6 +486,7 @@ impl MethodAccumulator {
             fd: fd_of(&self.fd, &reference.fd)?,
             pfd: fd_of(&self.pfd, &reference.pfd)?,
             fd_groups,
+            spread,
             fd_vertices: fd_of(&self.fd_vertices, &reference.fd_vertices)?,
             pfd_vertices: fd_of(&self.pfd_vertices, &reference.pfd_vertices)?,
             sid_speaker: sid_of(&self.sid_speaker)?,
@@ -536,6 +578,31 @@ mod tests {
                 assert!((0.0..=(sid_cfg.k as f64).log2() + 1e-9).contains(&b), "{b}");
             }
         }
+    }
+
+    #[test]
+    fn spread_is_the_std_ratio_per_group() {
+        let model = FaceModel::shared();
+        let cfg = AggregateConfig { vertices: false, sid_cap: 1000, ..Default::default() };
+        let gt = duo(120, 3);
+        // Smiles held constant, blinks at half their size, everything else as the truth.
+        let mut pred = gt.clone();
+        for p in [&mut pred.a, &mut pred.b] {
+            for k in 0..p.x.frames() {
+                let f = p.x.frame_mut(k);
+                f[20..22].iter_mut().for_each(|v| *v = 0.3);
+                f[40..42].iter_mut().for_each(|v| *v *= 0.5);
+            }
+        }
+        let (mut truth, mut model_acc) = (MethodAccumulator::new(cfg), MethodAccumulator::new(cfg));
+        truth.add(&gt, &gt, model).unwrap();
+        model_acc.add(&pred, &gt, model).unwrap();
+        let s = model_acc.summary(&truth, &SidConfig::default()).unwrap();
+        let get = |n: &str| s.spread.iter().find(|g| g.0 == n).and_then(|g| g.1).expect(n);
+        assert!(get("smile").abs() < 1e-9);
+        assert!((get("blink") - 0.5).abs() < 1e-9, "{}", get("blink"));
+        assert!((get("lips") - 1.0).abs() < 1e-9 && (get("ROT") - 1.0).abs() < 1e-9);
+        assert_eq!(s.spread.len(), SPREAD_GROUPS.len());
     }
 
     #[test]

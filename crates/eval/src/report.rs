@@ -191,6 +191,11 @@ pub fn summary_json(s: &MethodSummary) -> serde_json::Value {
             .iter()
             .map(|(g, v)| ((*g).to_string(), opt_json(*v)))
             .collect::<serde_json::Map<_, _>>(),
+        "spread": s
+            .spread
+            .iter()
+            .map(|(g, v)| ((*g).to_string(), opt_json(*v)))
+            .collect::<serde_json::Map<_, _>>(),
         "sid_groups_bits": s
             .sid_groups
             .iter()
@@ -274,6 +279,21 @@ pub fn markdown_table(title: &str, rows: &[(String, MethodSummary)], notes: &[St
         s.push_str(&format!("| {name} |"));
         for (_, v) in &r.fd_groups {
             s.push_str(&format!(" {} |", f(v.map(|v| v.max(0.0)), 1.0, 4)));
+        }
+        s.push('\n');
+    }
+    // Spread: the model's liveliness per expression group against the truth's.
+    s.push_str("\nSpread (std of each group, summed variance over its coefficients, over the ground truth's; 1.0 = as lively, 0 = constant; psi: lips 0..20, smile 20..22, cheek squint 28..30, brows 33..40, blink 40..42, other 42..63):\n\n| method |");
+    let groups: Vec<&str> =
+        rows.first().map(|(_, r)| r.spread.iter().map(|g| g.0).collect()).unwrap_or_default();
+    for g in &groups {
+        s.push_str(&format!(" {g} |"));
+    }
+    s.push_str(&format!("\n|---|{}\n", "---|".repeat(groups.len())));
+    for (name, r) in rows {
+        s.push_str(&format!("| {name} |"));
+        for (_, v) in &r.spread {
+            s.push_str(&format!(" {} |", f(*v, 1.0, 2)));
         }
         s.push('\n');
     }
