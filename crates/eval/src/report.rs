@@ -268,41 +268,49 @@ pub fn markdown_table(title: &str, rows: &[(String, MethodSummary)], notes: &[St
         s.push('\n');
     }
     // FD of each parameter group's marginal: which part of the motion the FD comes from.
-    s.push_str("\nFD per parameter group (marginal Gaussians; EXP psi 0..63, LIP psi 0..20, ROT neck + head, EYE, TRANSL dt):\n\n| method |");
-    let groups: Vec<&str> =
-        rows.first().map(|(_, r)| r.fd_groups.iter().map(|g| g.0).collect()).unwrap_or_default();
-    for g in &groups {
-        s.push_str(&format!(" {g} |"));
-    }
-    s.push_str(&format!("\n|---|{}\n", "---|".repeat(groups.len())));
-    for (name, r) in rows {
-        s.push_str(&format!("| {name} |"));
-        for (_, v) in &r.fd_groups {
-            s.push_str(&format!(" {} |", f(v.map(|v| v.max(0.0)), 1.0, 4)));
-        }
-        s.push('\n');
-    }
+    s.push_str(&group_table(
+        "FD per parameter group (marginal Gaussians; EXP psi 0..63, LIP psi 0..20, ROT neck + head, EYE, TRANSL dt)",
+        rows,
+        |r| &r.fd_groups,
+        |v| f(v.map(|v| v.max(0.0)), 1.0, 4),
+    ));
     // Spread: the model's liveliness per expression group against the truth's.
-    s.push_str("\nSpread (std of each group, summed variance over its coefficients, over the ground truth's; 1.0 = as lively, 0 = constant; psi: lips 0..20, smile 20..22, cheek squint 28..30, brows 33..40, blink 40..42, other 42..63):\n\n| method |");
-    let groups: Vec<&str> =
-        rows.first().map(|(_, r)| r.spread.iter().map(|g| g.0).collect()).unwrap_or_default();
-    for g in &groups {
-        s.push_str(&format!(" {g} |"));
-    }
-    s.push_str(&format!("\n|---|{}\n", "---|".repeat(groups.len())));
-    for (name, r) in rows {
-        s.push_str(&format!("| {name} |"));
-        for (_, v) in &r.spread {
-            s.push_str(&format!(" {} |", f(*v, 1.0, 2)));
-        }
-        s.push('\n');
-    }
+    s.push_str(&group_table(
+        "Spread (std of each group, summed variance over its coefficients, over the ground truth's; 1.0 = as lively, 0 = constant; psi: lips 0..20, smile 20..22, cheek squint 28..30, brows 33..40, blink 40..42, other 42..63)",
+        rows,
+        |r| &r.spread,
+        |v| f(v, 1.0, 2),
+    ));
     s.push_str(&temporal_table(rows));
     if !notes.is_empty() {
         s.push('\n');
         for n in notes {
             s.push_str(&format!("- {n}\n"));
         }
+    }
+    s
+}
+
+/// A table of one value per named group and method: `title`, then a row per method.
+fn group_table(
+    title: &str,
+    rows: &[(String, MethodSummary)],
+    groups_of: impl Fn(&MethodSummary) -> &Vec<(&'static str, Option<f64>)>,
+    cell: impl Fn(Option<f64>) -> String,
+) -> String {
+    let mut s = format!("\n{title}:\n\n| method |");
+    let groups: Vec<&str> =
+        rows.first().map(|(_, r)| groups_of(r).iter().map(|g| g.0).collect()).unwrap_or_default();
+    for g in &groups {
+        s.push_str(&format!(" {g} |"));
+    }
+    s.push_str(&format!("\n|---|{}\n", "---|".repeat(groups.len())));
+    for (name, r) in rows {
+        s.push_str(&format!("| {name} |"));
+        for (_, v) in groups_of(r) {
+            s.push_str(&format!(" {} |", cell(*v)));
+        }
+        s.push('\n');
     }
     s
 }

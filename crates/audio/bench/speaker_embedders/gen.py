@@ -2,41 +2,15 @@
 Same text lines as crates/audio/benches/masks.rs; trimming like its speak(): |x| > 1e-3."""
 import os
 WORK = os.environ.get("SPK_WORK", "/tmp/spk")  # where fetch.sh unpacked the wheels and the data go
-import subprocess, numpy as np, io, wave, json
+import re, subprocess, numpy as np, io, wave, json
 from scipy.signal import resample_poly
 
-LINES = [
- "I went down to the market this morning to buy some bread.",
- "Really? What did you find there?",
- "Mostly vegetables, and a very old book about sailing ships.",
- "That sounds wonderful, I would love to read it some day.",
- "You can borrow it after I finish the second chapter.",
- "Thank you, that is very kind of you.",
- "Do you think the weather will hold until the weekend?",
- "I hope so, we planned a long walk along the river.",
- "The train was late again, so I missed the first half of the meeting.",
- "What did they decide about the new office?",
- "Nothing yet. They want to see the numbers first.",
- "That makes sense, but it has been three months already.",
- "My sister is coming to visit next week with her two children.",
- "Oh, how old are they now?",
- "Seven and nine, and they never stop asking questions.",
- "I remember being like that, my parents were very patient.",
- "Have you tried the new restaurant on the corner?",
- "Not yet, is it any good?",
- "The soup is excellent, but the service is painfully slow.",
- "Then we should go on a quiet evening, maybe a Tuesday.",
- "I finally fixed the bicycle, it only needed a new chain.",
- "So you can ride to work again?",
- "Yes, it takes twenty minutes, and I feel much better for it.",
- "I should do the same, but the hill near my house is brutal.",
- "Did you watch the match last night?",
- "Only the second half. That goal at the end was unbelievable.",
- "I could not believe it either, the whole street was shouting.",
- "We should get tickets for the next home game.",
- "Good idea. I will ask my brother, he knows someone at the club.",
- "Perfect, let me know by Friday.",
-]
+# The sentences of benches/masks.rs (its LINES), read from there so the two stay one list.
+_BENCH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "benches", "masks.rs")
+_src = open(_BENCH).read()
+_block = _src[_src.index("const LINES"):]
+LINES = re.findall(r'^\s+"(.*)",$', _block[: _block.index("];")], re.M)
+assert len(LINES) == 30, len(LINES)
 # (name, sex, pitch, rate). Same-sex same-accent pairs: 0/1, 2/3, 6/7, 8/9; same variant, other accent: 0/12, 6/13
 VOICES = [
  ("en-us+m3", "m", 40, 165), ("en-us+m1", "m", 55, 175),
