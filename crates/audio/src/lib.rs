@@ -18,6 +18,7 @@ pub mod decode;
 pub mod diarize;
 mod error;
 pub mod extractors;
+pub mod fbank;
 pub mod features;
 pub mod ge2e;
 pub mod mask;

@@ -1,0 +1,16 @@
+"""Kaldi fbank reference for tests/fbank.rs: kaldi-native-fbank (PyPI, Apache-2.0) on raw f32
+samples, 80 bins, no dither, Kaldi's other defaults. Usage: kaldi_fbank_reference.py IN.f32 OUT.f32
+(little-endian float32 in and out; OUT is [frames, 80] row-major)."""
+import sys
+import numpy as np
+import kaldi_native_fbank as knf
+
+x = np.fromfile(sys.argv[1], dtype="<f4")
+opts = knf.FbankOptions()
+opts.frame_opts.dither = 0.0
+opts.mel_opts.num_bins = 80
+fb = knf.OnlineFbank(opts)
+fb.accept_waveform(16000, x.tolist())
+fb.input_finished()
+out = np.array([fb.get_frame(i) for i in range(fb.num_frames_ready)], dtype="<f4")
+out.tofile(sys.argv[2])
