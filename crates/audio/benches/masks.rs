@@ -2,7 +2,8 @@
 //! speaker masks. `cargo bench -p duologue-audio --bench masks [-- --mixes N --seed S
 //! --methods spectral,ge2e --tsv FILE]` (add `--profile dev` to reuse the test build).
 //!
-//! A method is `spectral`, `ge2e` (the default masks) or `tracks`, then optional knobs:
+//! A method is `spectral`, `ge2e` (the default masks), `campp` (CAM++ from crates/audio/weights) or
+//! `tracks`, then optional knobs:
 //! `+webrtc` (WebRTC VAD instead of Silero), `-noreseg` (no frame-level re-segmentation),
 //! `-noshort` (no short-clip windows) and tuning values (`-ovl0`, `-sw12`, `-llr0.3`,
 //! `-gap1.5`, `-prior1`, `-win40`, `-hop10`; see `options`). Defaults were tuned on seed 18;
@@ -408,7 +409,15 @@ fn options(method: &str) -> MaskOptions {
     }
     MaskOptions {
         diarize,
-        embedder: if method.starts_with("spectral") { EmbedderKind::Spectral } else { EmbedderKind::Ge2e },
+        embedder: if method.starts_with("spectral") {
+            EmbedderKind::Spectral
+        } else if method.starts_with("campp") {
+            EmbedderKind::CamppFile(
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("weights/campplus_cn_en_common.safetensors"),
+            )
+        } else {
+            EmbedderKind::Ge2e
+        },
         vad: if method.contains("+webrtc") { VadKind::WebRtc } else { VadKind::Silero },
         ..MaskOptions::default()
     }

@@ -13,6 +13,7 @@
 //! - [`mask`]: soft masks in [0, 1] and their summary; [`pipeline`] ties it all together.
 #![deny(missing_docs)]
 
+pub mod campp;
 pub mod ct2;
 pub mod decode;
 pub mod diarize;

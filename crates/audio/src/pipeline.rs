@@ -52,6 +52,10 @@ pub enum EmbedderKind {
     Ge2eFile(PathBuf),
     /// Weight-free spectral statistics: mean MFCCs + median pitch.
     Spectral,
+    /// The CAM++ encoder with weights from a safetensors file
+    /// (`crates/audio/weights/campplus_cn_en_common.safetensors`): under evaluation in
+    /// benches/masks.rs against GE2E (notes/speaker-embedders.md).
+    CamppFile(PathBuf),
 }
 
 impl EmbedderKind {
@@ -60,6 +64,7 @@ impl EmbedderKind {
         match self {
             EmbedderKind::Ge2e | EmbedderKind::Ge2eFile(_) => "ge2e",
             EmbedderKind::Spectral => "spectral",
+            EmbedderKind::CamppFile(_) => "campp",
         }
     }
 
@@ -69,6 +74,7 @@ impl EmbedderKind {
             EmbedderKind::Ge2e => Box::new(Ge2e::embedded()?),
             EmbedderKind::Ge2eFile(p) => Box::new(Ge2e::open(p)?),
             EmbedderKind::Spectral => Box::new(SpectralStats::default()),
+            EmbedderKind::CamppFile(p) => Box::new(crate::campp::CamPlus::open(p)?),
         })
     }
 }

@@ -83,7 +83,7 @@ fn activity_edges_land_on_the_speech_not_a_chunk_later() {
         let act = binarize(&vad.frame_activity(track).unwrap());
         let pair = [act, vec![false; reference.len()]];
         let r = [reference.clone(), vec![false; reference.len()]];
-        errors.extend(boundary_errors(&pair, &r, 5).into_iter().flat_map(|[on, off]| [on, off]));
+        errors.extend(boundary_errors(&pair, &r, 5).into_iter().flatten());
     }
     assert!(errors.len() >= 4, "{errors:?}");
     // Signed edge errors in 40 ms frames: centred on zero, none more than a frame off.
