@@ -60,7 +60,15 @@ fn clip(rng: &mut Rng, c: &Config) -> Clip {
 #[test]
 fn config_files_parse_and_paper_matches_appendix() {
     let _serial = serial();
-    for name in ["paper", "cpu", "tiny"] {
+    // Every shipped config, the recipes' included.
+    let mut names: Vec<String> = std::fs::read_dir(configs_dir())
+        .expect("configs/")
+        .filter_map(|e| e.ok()?.path().file_stem()?.to_str().map(str::to_string))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 3 && names.iter().any(|n| n == "tiny"), "{names:?}");
+    for name in &names {
+        let name = name.as_str();
         let c = Config::load(&configs_dir().join(format!("{name}.toml"))).expect(name);
         c.model.validate().expect(name);
         let back = Config::from_toml(&c.to_toml().expect("toml")).expect("reparse");
