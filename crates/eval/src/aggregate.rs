@@ -458,9 +458,10 @@ impl MethodAccumulator {
         let spread = SPREAD_GROUPS
             .iter()
             .map(|(n, cols)| {
+                // A constant's variance can come out a rounding error below zero.
                 let ratio = gaussians.as_ref().and_then(|(a, b)| {
                     let (mine, truth) = (var(a, cols), var(b, cols));
-                    (truth > 0.0).then(|| (mine / truth).sqrt())
+                    (truth > 0.0).then(|| (mine.max(0.0) / truth).sqrt())
                 });
                 (*n, ratio)
             })
@@ -603,6 +604,15 @@ mod tests {
         assert!((get("blink") - 0.5).abs() < 1e-9, "{}", get("blink"));
         assert!((get("lips") - 1.0).abs() < 1e-9 && (get("ROT") - 1.0).abs() < 1e-9);
         assert_eq!(s.spread.len(), SPREAD_GROUPS.len());
+        // A constant method (the mean pose) has spread 0, never NaN.
+        let mut flat = gt.clone();
+        for p in [&mut flat.a, &mut flat.b] {
+            p.x.as_mut_slice().iter_mut().for_each(|v| *v = 0.1);
+        }
+        let mut still = MethodAccumulator::new(cfg);
+        still.add(&flat, &gt, model).unwrap();
+        let s = still.summary(&truth, &SidConfig::default()).unwrap();
+        assert!(s.spread.iter().all(|(_, v)| v.is_none_or(|v| v == 0.0)), "{:?}", s.spread);
     }
 
     #[test]
