@@ -401,7 +401,8 @@ fn windows_on_the_other_branch_of_a_half_turn_join_without_a_spin() {
 /// absolute frame-to-frame change (eval's "lip speed"; the simulator's ground truth: 13x; the
 /// model shipped before the CPU-budget fine-tune: 1.0x and 0.9x, the default of 2026-12-05
 /// 2.1x and 2.4x, the log-mel default of 2026-12-07 2.9x and 2.9x, the Whisper one that
-/// replaced it about 4x and 2.3x). A model that has lost the roles sits near 1x.
+/// replaced it about 4x and 2.3x, the listener-lip default of 2026-12-07 evening 9.5x and
+/// 4.5x). A model that has lost the roles sits near 1x; the bar is 3x.
 #[test]
 fn the_built_in_model_moves_the_speakers_lips_not_the_listeners() {
     let g = duologue_pipeline::default_generator().expect("embedded default model");
@@ -434,6 +435,6 @@ fn the_built_in_model_moves_the_speakers_lips_not_the_listeners() {
         let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len() as f32;
         let ratio = mean(&speak) / mean(&listen);
         eprintln!("{who}: lips move {ratio:.2}x as much speaking as listening");
-        assert!(ratio >= 2.0, "{who}: lips move {ratio:.2}x as much speaking as listening");
+        assert!(ratio >= 3.0, "{who}: lips move {ratio:.2}x as much speaking as listening");
     }
 }
