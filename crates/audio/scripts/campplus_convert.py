@@ -52,7 +52,8 @@ print(out, os.path.getsize(out), "bytes,", len(state), "tensors")
 # The reference embeddings for tests/campp.rs.
 sys.path.insert(0, pkg)
 from camplusplus import CAMPPlus  # noqa: E402
-import kaldi_native_fbank as knf  # noqa: E402
+sys.path.insert(0, here)
+from kaldi_fbank_reference import fbank as kaldi_fbank  # noqa: E402
 
 model = CAMPPlus(feat_dim=80, embedding_size=192)
 model.load_state_dict(sd)
@@ -62,13 +63,7 @@ model.xvector.dense.nonlinear.batchnorm.register_forward_hook(lambda m, i, o: ca
 
 
 def fbank(x):
-    opts = knf.FbankOptions()
-    opts.frame_opts.dither = 0.0
-    opts.mel_opts.num_bins = 80
-    fb = knf.OnlineFbank(opts)
-    fb.accept_waveform(16000, x.tolist())
-    fb.input_finished()
-    f = np.array([fb.get_frame(i) for i in range(fb.num_frames_ready)], dtype=np.float32)
+    f = kaldi_fbank(x)
     return f - f.mean(axis=0, keepdims=True)
 
 

@@ -70,20 +70,12 @@ impl CamPlus {
             .ok_or_else(|| AudioError::Weights { path: "CAM++".into(), msg: format!("no tensor {name}") })
     }
 
-    fn t4(&self, name: &str) -> Result<T4> {
+    /// Tensor `name` with the rank its use needs (4: 2-D conv weights, 3: 1-D conv weights).
+    fn tensor<const D: usize>(&self, name: &str) -> Result<Tensor<D>> {
         let (s, v) = self.raw(name)?;
-        let shape: [usize; 4] = s.as_slice().try_into().map_err(|_| AudioError::Weights {
+        let shape: [usize; D] = s.as_slice().try_into().map_err(|_| AudioError::Weights {
             path: "CAM++".into(),
-            msg: format!("{name}: shape {s:?}, expected 4 dimensions"),
-        })?;
-        Ok(Tensor::from_data(TensorData::new(v.clone(), shape), &self.device))
-    }
-
-    fn t3(&self, name: &str) -> Result<T3> {
-        let (s, v) = self.raw(name)?;
-        let shape: [usize; 3] = s.as_slice().try_into().map_err(|_| AudioError::Weights {
-            path: "CAM++".into(),
-            msg: format!("{name}: shape {s:?}, expected 3 dimensions"),
+            msg: format!("{name}: shape {s:?}, expected {D} dimensions"),
         })?;
         Ok(Tensor::from_data(TensorData::new(v.clone(), shape), &self.device))
     }
@@ -108,14 +100,14 @@ impl CamPlus {
 
     /// 2-D conv, kernel from the weight, stride (`stride`, 1), "same" padding.
     fn conv2(&self, x: T4, name: &str, stride: usize) -> Result<T4> {
-        let w = self.t4(&format!("{name}.weight"))?;
+        let w: T4 = self.tensor(&format!("{name}.weight"))?;
         let k = w.dims()[2];
         Ok(conv2d(x, w, None, ConvOptions::new([stride, 1], [k / 2, k / 2], [1, 1], 1)))
     }
 
     /// 1-D conv `name` (bias if the file has one), stride, dilation, "same" padding.
     fn conv1(&self, x: T3, name: &str, stride: usize, dilation: usize) -> Result<T3> {
-        let w = self.t3(&format!("{name}.weight"))?;
+        let w: T3 = self.tensor(&format!("{name}.weight"))?;
         let k = w.dims()[2];
         let bias_name = format!("{name}.bias");
         let b = if self.t.contains_key(&bias_name) { Some(self.t1(&bias_name)?) } else { None };
