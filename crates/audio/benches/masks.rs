@@ -6,7 +6,7 @@
 //! `tracks`, then optional knobs:
 //! `+webrtc` (WebRTC VAD instead of Silero), `-noreseg` (no frame-level re-segmentation),
 //! `-noshort` (no short-clip windows) and tuning values (`-ovl0`, `-sw12`, `-llr0.3`,
-//! `-gap1.5`, `-prior1`, `-win40`, `-hop10`; see `options`). Defaults were tuned on seed 18;
+//! `-gap1.5`, `-prior1`, `-win40`, `-hop10`, `-temp0.1`, `-voiced0.4`; see `options`). Defaults were tuned on seed 18;
 //! the default seed, 7, is held out from that tuning.
 //!
 //! Builds N (default 120) two-person conversations from espeak-ng voices (same-sex and
@@ -377,7 +377,8 @@ fn options(method: &str) -> MaskOptions {
     }
     // Tuning knobs, each `-NAMEvalue`: `-ovl` overlap cost (`-ovlinf`: no overlap state),
     // `-sw` switch cost, `-gap` gap relief, `-llr` frame LLR weight, `-prior` prior weight,
-    // `-hop` window hop and `-win` window length (frames); `-noshort`: no short-clip windows.
+    // `-hop` window hop and `-win` window length (frames), `-temp` the window posteriors'
+    // temperature, `-voiced` the voiced fraction a window needs; `-noshort`: no short-clip windows.
     for knob in method.split('-').skip(1) {
         let num = |name: &str| knob.strip_prefix(name).and_then(|v| v.parse::<f32>().ok());
         if let Some(h) = num("hop") {
@@ -385,6 +386,12 @@ fn options(method: &str) -> MaskOptions {
         }
         if let Some(w) = num("win") {
             diarize.window = w as usize;
+        }
+        if let Some(t) = num("temp") {
+            diarize.temperature = t;
+        }
+        if let Some(v) = num("voiced") {
+            diarize.min_voiced = v;
         }
         if knob == "noshort" {
             diarize.short = None;
