@@ -476,8 +476,10 @@ pub fn evaluate(job: &EvalJob, on: &mut dyn FnMut(Event<'_>)) -> Result<EvalRepo
         // The clip's log-mel, for Listen-A's query into the log-mel library.
         let feats = features(&mel, &clip.audio, n);
         let mut preds: Vec<Duo> = vec![gt.clone(), with_x(gt, xa, xb)];
+        // The clip's key as a file name.
+        let stem = clip.key.replace(['/', '\\'], "_");
         if job.save_predictions {
-            saved.push((format!("{}.npz", clip.key.replace(['/', '\\'], "_")), preds[1].clone()));
+            saved.push((format!("{stem}.npz"), preds[1].clone()));
         }
         for b in &baselines {
             let lib = library.as_ref().map(|(lib, _)| lib);
@@ -515,7 +517,7 @@ pub fn evaluate(job: &EvalJob, on: &mut dyn FnMut(Event<'_>)) -> Result<EvalRepo
             let title = format!("{} — {}", clip.key, job.model.display());
             let svg = plot_clip(&preds[1], gt, &clip.audio, &title).map_err(metric_err)?;
             // Written with the report at the end (all of eval's files land together).
-            plotted = Some((format!("plot-{}.svg", clip.key.replace(['/', '\\'], "_")), svg));
+            plotted = Some((format!("plot-{stem}.svg"), svg));
         }
         keys.push(clip.key.clone());
         on(Event::Clip { done: i + 1, total, key: &clip.key });

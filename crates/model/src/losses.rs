@@ -229,6 +229,22 @@ fn per_row<const D: usize>(x: Tensor<D>) -> Tensor<1> {
     x.reshape([p as i64, -1]).mean_dim(1).reshape([p])
 }
 
+/// Frame-to-frame differences of the columns `cols`: `[N, L, C]` -> `[N, L - 1, cols.len()]`.
+fn frame_diff(v: Tensor<3>, cols: std::ops::Range<usize>) -> Tensor<3> {
+    let l = v.dims()[1];
+    let v = v.narrow(2, cols.start, cols.len());
+    v.clone().narrow(1, 1, l - 1) - v.narrow(1, 0, l - 1)
+}
+
+/// Per clip, the mean of `d` (`[2B, T, C]`, A's rows then B's) over the frames where `mask`
+/// (`[2B, T, 1]`, 0 or 1) is on, both people pooled: `[B]` (0 where no frame is on).
+fn masked_mean(d: Tensor<3>, mask: Tensor<3>, b: usize) -> Tensor<1> {
+    let [_, t, c] = d.dims();
+    let num = (d * mask.clone()).reshape([2, b, t * c]).sum_dim(2).sum_dim(0).reshape([b]);
+    let cnt = mask.reshape([2, b, t]).sum_dim(2).sum_dim(0).reshape([b]).mul_scalar(c as f32);
+    num / cnt.clamp_min(1.0)
+}
+
 /// Computes the loss terms for predictions `(zhat_a, zhat_b)` (diffusion space, `[B, L, 78]`).
 pub fn losses(
     zhat_a: Tensor<3>,
@@ -272,11 +288,7 @@ pub fn losses(
     ];
     if w.expression_velocity > 0.0 && l > 1 {
         let k = w.expression_velocity_coefficients.clamp(1, N_EXPR);
-        let vel = |v: Tensor<3>| {
-            let v = v.narrow(2, 0, k);
-            v.clone().narrow(1, 1, l - 1) - v.narrow(1, 0, l - 1)
-        };
-        let per = per_clip(per_row(sq(vel(pp.clone()), vel(tp.clone()))));
+        let per = per_clip(per_row(sq(frame_diff(pp.clone(), 0..k), frame_diff(tp.clone(), 0..k))));
         terms.push(("expression_velocity", reduce(per, full.clone(), w.expression_velocity)));
     }
 
@@ -285,15 +297,8 @@ pub fn losses(
         let m = Tensor::cat(vec![batch.cond.m_a.clone(), batch.cond.m_b.clone()], 0); // [2B, L]
         let quiet = m.lower_elem(0.5).float();
         let quiet = (quiet.clone().narrow(1, 1, l - 1) * quiet.narrow(1, 0, l - 1)).unsqueeze_dim::<3>(2);
-        let lips = |v: Tensor<3>| {
-            let v = v.narrow(2, LIP.start, LIP.len());
-            v.clone().narrow(1, 1, l - 1) - v.narrow(1, 0, l - 1)
-        };
-        let d = sq(lips(pp.clone()), lips(tp.clone())) * quiet.clone(); // [2B, L-1, 20]
-        let num = d.reshape([2, b, (l - 1) * LIP.len()]).sum_dim(2).sum_dim(0).reshape([b]);
-        let cnt =
-            quiet.reshape([2, b, l - 1]).sum_dim(2).sum_dim(0).reshape([b]).mul_scalar(LIP.len() as f32);
-        let per = num / cnt.clamp_min(1.0);
+        let d = sq(frame_diff(pp.clone(), LIP), frame_diff(tp.clone(), LIP)); // [2B, L-1, 20]
+        let per = masked_mean(d, quiet, b);
         terms.push(("listener_lip_velocity", reduce(per, full.clone(), w.listener_lip_velocity)));
     }
 
@@ -335,10 +340,8 @@ pub fn losses(
     if stage == Stage::Two && lip_clip.iter().any(|&r| r) {
         let m = Tensor::cat(vec![batch.cond.m_a.clone(), batch.cond.m_b.clone()], 0); // [2B, L]
         let speak = m.greater_elem(0.5).float().unsqueeze_dim::<3>(2); // [2B, L, 1]
-        let d = sq(pp.narrow(2, LIP.start, LIP.len()), tp.narrow(2, LIP.start, LIP.len())) * speak.clone();
-        let num = d.reshape([2, b, l * LIP.len()]).sum_dim(2).sum_dim(0).reshape([b]);
-        let cnt = speak.reshape([2, b, l]).sum_dim(2).sum_dim(0).reshape([b]).mul_scalar(LIP.len() as f32);
-        let per = num / cnt.clamp_min(1.0);
+        let d = sq(pp.narrow(2, LIP.start, LIP.len()), tp.narrow(2, LIP.start, LIP.len()));
+        let per = masked_mean(d, speak, b);
         let mask = host(lip_clip.iter().map(|&r| if r { 1.0 } else { 0.0 }).collect());
         terms.push(("lip", reduce(per, mask, w.lip)));
     }
